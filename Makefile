@@ -1,0 +1,53 @@
+# The two commands: `make demo` and `make test`. Everything else is a step they use.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PASSWORD ?= demo
+PYTEST_ARGS ?=
+
+.PHONY: demo test install migrate seed collectstatic lint format messages bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo --password '$(PASSWORD)'
+
+demo: seed
+	$(BIN)/python manage.py run_demo --password '$(PASSWORD)'
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+collectstatic: install
+	DJANGO_SETTINGS_MODULE=portal.settings.dev $(BIN)/python manage.py collectstatic --noinput
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Needs GNU gettext (developers only); the compiled .mo files are committed.
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans -l en --ignore '.venv/*' --ignore 'var/*' --ignore 'static_collected/*'
+	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var static_collected

@@ -1,0 +1,24 @@
+"""Background jobs run by the django-tasks worker."""
+
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.utils import timezone
+from django_tasks import task
+
+from .models import PeriodicTaskRun, RealtimeTicket
+
+
+@task()
+def publish_scheduled() -> None:
+    """Wagtail's scheduled publishing and unpublishing of pages and snippets."""
+    call_command("publish_scheduled", verbosity=0)
+
+
+@task()
+def prune_housekeeping() -> None:
+    """Forget spent realtime tickets, old scheduler rows and finished task results."""
+    now = timezone.now()
+    RealtimeTicket.objects.filter(expires_at__lt=now - timedelta(hours=1)).delete()
+    PeriodicTaskRun.objects.filter(enqueued_at__lt=now - timedelta(days=7)).delete()
+    call_command("prune_db_task_results", min_age_days=7, verbosity=0)
