@@ -40,6 +40,8 @@ def seed_home_pages() -> HomePage:
     zh = Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)[0]
     en = Locale.objects.get_or_create(language_code="en")[0]
     root = Page.get_first_root_node()
+    if root is None:  # a flushed database (transactional tests) has lost Wagtail's root
+        root = Page.add_root(instance=Page(title="Root", slug="root", locale=zh))
     # Wagtail's own "Welcome" page (slug "home") is of no use once ours is the root.
     for page in root.get_children().specific():
         if not isinstance(page, HomePage):

@@ -1,0 +1,14 @@
+"""Run every benchmark in this folder, one after the other; each prints its own figures."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+scripts = sorted(p for p in HERE.glob("*.py") if p.name != "run_all.py")
+if not scripts:
+    print("no benchmarks yet")
+for script in scripts:
+    print(f"== {script.name}", flush=True)
+    subprocess.run([sys.executable, str(script), *sys.argv[1:]], check=True, cwd=HERE.parent)
