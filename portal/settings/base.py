@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "wagtail.documents",
     "wagtail.images",
     "wagtail.search",
+    "wagtail.api.v3",
     "wagtail.admin",
     "wagtail",
     "modelcluster",
