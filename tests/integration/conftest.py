@@ -31,8 +31,16 @@ class ServerProcess:
         self.port = port
         self.log = log
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port),
-             "portal.asgi:application"],
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(port),
+                "portal.asgi:application",
+            ],
             cwd=ROOT,
             env=env,
             stdout=log.open("wb"),
