@@ -1,12 +1,20 @@
-"""The JSON API at /api/v1/ (django-ninja). Each app adds its router here."""
+"""The JSON API at /api/v1/ (django-ninja): accounts and tokens here, each app adds its router."""
 
 from datetime import datetime
 
-from django.utils.translation import gettext_lazy as _
-from ninja import NinjaAPI, Schema
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from ninja import Field, NinjaAPI, Schema
 from ninja.responses import Status
 from ninja.security import django_auth
 from wagtail.api.v3.auth import BearerTokenAuth
+from wagtail.models import APIToken
+
+from projects.api import router as projects_router
+from projects.errors import DomainError
+from projects.selectors import user_summary
 
 from .services import realtime_ticket_issue
 
@@ -14,13 +22,60 @@ api = NinjaAPI(
     title="Major-project service portal API",
     version="1",
     urls_namespace="api-v1",
-    description=str(
-        _("Projects, approvals, meetings and their event streams. Bearer tokens or session.")
+    description=(
+        "Projects, approvals and their event streams. Authenticate with "
+        "`Authorization: Bearer <token>` (POST /api/v1/tokens) or, in the browser, the session."
     ),
+    # Bearer tokens for programs; the session (with CSRF) for the browser.
+    auth=[BearerTokenAuth(), django_auth],
 )
 
-# Bearer tokens for programs; the session (with CSRF) for the browser.
-bearer_or_session = [BearerTokenAuth(), django_auth]
+
+@api.exception_handler(DomainError)
+def domain_error(request, exc: DomainError):
+    body = {"detail": str(exc.message), "code": exc.code}
+    if exc.field:
+        body["field"] = exc.field
+    return api.create_response(request, body, status=exc.status)
+
+
+class Credentials(Schema):
+    username: str = Field(..., max_length=150)
+    password: str = Field(..., max_length=256)
+    name: str = Field("API", max_length=100, description="a label to recognise the token by")
+
+
+class NewToken(Schema):
+    id: int
+    token: str = Field(..., description="shown once: only a digest is stored")
+    name: str
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created: datetime
+    last_used_at: datetime | None
+
+
+class Problem(Schema):
+    detail: str
+    code: str
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class Me(Schema):
+    username: str
+    name: str
+    roles: list[str]
+    department: Ref | None
+    enterprise: Ref | None
+    language: str
 
 
 class TicketOut(Schema):
@@ -28,8 +83,51 @@ class TicketOut(Schema):
     expires_at: datetime
 
 
-@api.post("/realtime/ticket", response={201: TicketOut}, auth=BearerTokenAuth(), tags=["realtime"])
+@api.post(
+    "/tokens",
+    auth=None,
+    response={201: NewToken, 401: Problem},
+    tags=["accounts"],
+    summary="Exchange a username and password for a bearer token",
+)
+def create_token(request, credentials: Credentials):
+    user = authenticate(request, username=credentials.username, password=credentials.password)
+    if user is None or not user.is_active:
+        return Status(401, {"detail": "Wrong username or password.", "code": "unauthorized"})
+    with transaction.atomic():
+        token, plaintext = APIToken.create_token(user=user, name=credentials.name)
+    return Status(201, {"id": token.pk, "token": plaintext, "name": token.name})
+
+
+@api.get("/tokens", response=list[TokenOut], tags=["accounts"], summary="My live tokens")
+def list_tokens(request):
+    return APIToken.objects.filter(user=request.user, revoked_at__isnull=True).order_by("-created")
+
+
+@api.delete("/tokens/{token_id}", response={204: None}, tags=["accounts"], summary="Revoke one")
+def revoke_token(request, token_id: int):
+    token = get_object_or_404(APIToken, pk=token_id, user=request.user, revoked_at__isnull=True)
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    return Status(204, None)
+
+
+@api.get("/me", response=Me, tags=["accounts"], summary="Who I am")
+def me(request):
+    return user_summary(request.user)
+
+
+@api.post(
+    "/realtime/ticket",
+    response={201: TicketOut},
+    auth=BearerTokenAuth(),
+    tags=["realtime"],
+    summary="A one-time ticket to open /ws/events/ without a cookie",
+)
 def realtime_ticket(request):
-    """A one-time ticket, valid 30 seconds, to open `/ws/events/?ticket=...` without a cookie."""
+    """Valid 30 seconds, for one connection: `/ws/events/?ticket=...`."""
     ticket, expires_at = realtime_ticket_issue(actor=request.user)
     return Status(201, {"ticket": ticket, "expires_at": expires_at})
+
+
+api.add_router("", projects_router)

@@ -1,0 +1,244 @@
+"""JSON API for projects, approvals and event streams. Thin: parse, call a selector or service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+
+from .clock import WorkingCalendar
+from .models import Project
+from .selectors import (
+    approval_for,
+    approval_summary,
+    events_after,
+    filter_projects,
+    project_for,
+    projects_visible_to,
+    readable_project_streams,
+    stream_heads,
+)
+from .services import approval_transition
+
+router = Router(tags=["projects"])
+
+
+class Ref(Schema):
+    id: int
+    name: str
+
+
+class ItemRef(Schema):
+    code: str
+    name: str
+
+
+class PersonRef(Schema):
+    username: str
+    name: str
+
+
+class MissingMaterial(Schema):
+    id: int
+    name: str
+    key: bool
+    due: date | None
+
+
+class ApprovalOut(Schema):
+    id: int
+    item: ItemRef
+    department: Ref
+    status: str
+    accepted_at: datetime | None
+    due_date: date | None
+    statutory_due_date: date | None
+    working_days_used: int | None
+    working_days_left: int | None
+    colour: str = Field(
+        description="on_track, due_soon (2 or fewer working days left), overdue, paused, "
+        "not_started or closed"
+    )
+    ball_with: Literal["department", "enterprise"] | None
+    department_days: int
+    enterprise_days: int
+    missing_materials: list[MissingMaterial]
+    actions: list[str] = Field(description="the transitions the caller may make now or later")
+
+
+class ProjectSummary(Schema):
+    id: int
+    code: str
+    name: str
+    enterprise: Ref
+    stage: str
+    town: Ref | None
+    lead_helper: PersonRef | None
+    approvals_by_status: dict[str, int]
+    overdue: int
+    next_due_date: date | None
+
+
+class ProjectDetail(Schema):
+    id: int
+    code: str
+    name: str
+    enterprise: Ref
+    stage: str
+    town: Ref | None
+    industry: Ref | None
+    investment: float | None
+    planned_start: date | None
+    lead_helper: PersonRef | None
+    helpers: list[PersonRef]
+    leading_official: str
+    streams: dict[str, int]
+    approvals: list[ApprovalOut]
+
+
+class ProjectPage(Schema):
+    items: list[ProjectSummary]
+    count: int
+
+
+class EventOut(Schema):
+    stream: str
+    seq: int
+    event: str
+    at: datetime
+    actor: str | None
+    data: dict
+
+
+class EventPage(Schema):
+    stream: str
+    items: list[EventOut]
+    last_seq: int
+
+
+class TransitionIn(Schema):
+    action: Literal[
+        "receive", "accept", "request_supplement", "supplement", "approve", "reject", "withdraw"
+    ]
+    reason: str | None = Field(None, max_length=4000)
+    missing_materials: list[int | str] | None = Field(None, max_length=200)
+    materials_due: date | None = None
+    conditions: str | None = Field(None, max_length=4000)
+
+
+class ProjectFilters(Schema):
+    stage: Project.Stage | None = None
+    town: int | None = None
+    department: int | None = None
+    q: str | None = Field(None, max_length=100)
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+def _ref(obj) -> dict | None:
+    return {"id": obj.pk, "name": obj.label} if obj is not None else None
+
+
+def _person(user) -> dict | None:
+    return {"username": user.username, "name": user.get_full_name()} if user else None
+
+
+def _summary(project: Project, calendar: WorkingCalendar, today: date) -> dict:
+    counts: dict[str, int] = {}
+    overdue, next_due = 0, None
+    for approval in project.approvals.all():
+        counts[approval.status] = counts.get(approval.status, 0) + 1
+        if approval.is_open and approval.due_date is not None:
+            if approval.due_date < today:
+                overdue += 1
+            elif next_due is None or approval.due_date < next_due:
+                next_due = approval.due_date
+    return {
+        "id": project.pk,
+        "code": project.code,
+        "name": project.label,
+        "enterprise": _ref(project.enterprise),
+        "stage": project.stage,
+        "town": _ref(project.town),
+        "lead_helper": _person(project.lead_helper),
+        "approvals_by_status": counts,
+        "overdue": overdue,
+        "next_due_date": next_due,
+    }
+
+
+def project_detail_data(user, project: Project) -> dict:
+    calendar = WorkingCalendar.load()
+    today = timezone.localdate()
+    streams = readable_project_streams(user, project)
+    return {
+        **_summary(project, calendar, today),
+        "industry": _ref(project.industry),
+        "investment": float(project.investment) if project.investment is not None else None,
+        "planned_start": project.planned_start,
+        "helpers": [_person(u) for u in project.helpers.all()],
+        "leading_official": project.leading_official,
+        "streams": stream_heads(streams),
+        "approvals": [
+            approval_summary(a, calendar=calendar, today=today, user=user)
+            for a in project.approvals.all()
+        ],
+    }
+
+
+@router.get("/projects", response=ProjectPage, summary="Projects visible to the caller")
+def list_projects(request, filters: Query[ProjectFilters]):
+    queryset = filter_projects(
+        projects_visible_to(request.user),
+        stage=filters.stage,
+        town=filters.town,
+        department=filters.department,
+        q=filters.q,
+    )
+    count = queryset.count()
+    page = list(
+        queryset.select_related("enterprise", "lead_helper", "town")
+        .prefetch_related("approvals")
+        .order_by("-registered_at", "-id")[filters.offset : filters.offset + filters.limit]
+    )
+    calendar, today = WorkingCalendar.load(), timezone.localdate()
+    return {"items": [_summary(p, calendar, today) for p in page], "count": count}
+
+
+@router.get("/projects/{project_id}", response=ProjectDetail, summary="One project")
+def get_project(request, project_id: int):
+    project = project_for(request.user, project_id)
+    return project_detail_data(request.user, project)
+
+
+@router.get("/events", response=EventPage, summary="Events of one stream, oldest first")
+def list_events(
+    request,
+    stream: str = Query(..., max_length=80, examples=["project:12"]),
+    after: int = Query(0, ge=0),
+    limit: int = Query(100, ge=1, le=1000),
+):
+    items = events_after(request.user, stream, after=after, limit=limit)
+    return {"stream": stream, "items": items, "last_seq": stream_heads([stream])[stream]}
+
+
+@router.post(
+    "/approvals/{approval_id}/transitions",
+    response=ApprovalOut,
+    summary="Move an approval: receive, accept, request_supplement, supplement, approve, "
+    "reject, withdraw",
+)
+def transition_approval(request, approval_id: int, payload: TransitionIn):
+    approval_transition(
+        actor=request.user,
+        approval_id=approval_id,
+        action=payload.action,
+        reason=payload.reason,
+        missing_materials=payload.missing_materials,
+        materials_due=payload.materials_due,
+        conditions=payload.conditions,
+    )
+    approval = approval_for(request.user, approval_id)
+    return approval_summary(approval, calendar=WorkingCalendar.load(), user=request.user)

@@ -1,0 +1,382 @@
+"""Departments, the approval-item catalogue, enterprises, projects, approvals, the working-day
+calendar and the project event log."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class Bilingual(models.Model):
+    """A Chinese name with its English counterpart; `label` picks the active language."""
+
+    name = models.CharField(_("name (Chinese)"), max_length=200)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if translation.get_language() == "en" and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class Department(Bilingual):
+    class Level(models.TextChoices):
+        CITY = "city", _("city")
+        DISTRICT = "district", _("district")
+        TOWN = "town", _("town / street")
+
+    short_name = models.CharField(_("short name"), max_length=40)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    head = models.CharField(_("head"), max_length=100, blank=True)
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="departments",
+        verbose_name=_("officers"),
+    )
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["level", "name"]
+        constraints = [models.UniqueConstraint(fields=["name"], name="department_name_unique")]
+
+
+class Town(Bilingual):
+    """A town, street or development zone where projects are sited."""
+
+    is_zone = models.BooleanField(_("development zone"), default=False)
+
+    class Meta:
+        verbose_name = _("town or zone")
+        verbose_name_plural = _("towns and zones")
+        ordering = ["is_zone", "name"]
+
+
+class ApprovalItem(Bilingual):
+    """A catalogue entry: one kind of approval, its limits and its one-time notification list."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, related_name="items", verbose_name=_("department")
+    )
+    legal_basis = models.TextField(_("legal basis"), blank=True)
+    statutory_limit_days = models.PositiveSmallIntegerField(_("statutory limit (working days)"))
+    promised_limit_days = models.PositiveSmallIntegerField(_("promised limit (working days)"))
+    fee = models.CharField(_("fee"), max_length=200, blank=True, default="")
+    fully_online = models.BooleanField(_("fully online"), default=False)
+    prerequisites = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="required_by",
+        verbose_name=_("prerequisite items"),
+    )
+    is_active = models.BooleanField(_("in the catalogue"), default=True)
+
+    class Meta:
+        verbose_name = _("approval item")
+        verbose_name_plural = _("approval items")
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(promised_limit_days__lte=models.F("statutory_limit_days")),
+                name="item_promised_within_statutory",
+            ),
+            models.CheckConstraint(
+                condition=Q(promised_limit_days__gte=1), name="item_promised_at_least_one_day"
+            ),
+        ]
+
+
+class ItemMaterial(Bilingual):
+    """One line of an item's one-time notification list."""
+
+    item = models.ForeignKey(ApprovalItem, on_delete=models.CASCADE, related_name="materials")
+    key = models.BooleanField(
+        _("key material"),
+        default=True,
+        help_text=_("Without a key material the application cannot be accepted."),
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("required material")
+        verbose_name_plural = _("required materials")
+        ordering = ["item", "position", "id"]
+
+
+class Industry(Bilingual):
+    """An industry with its standard set of approval items."""
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    standard_items = models.ManyToManyField(
+        ApprovalItem, blank=True, related_name="industries", verbose_name=_("standard items")
+    )
+
+    class Meta:
+        verbose_name = _("industry")
+        verbose_name_plural = _("industries")
+        ordering = ["code"]
+
+
+class Enterprise(Bilingual):
+    """A project unit (项目单位)."""
+
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    users = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="enterprises", verbose_name=_("users")
+    )
+
+    class Meta:
+        verbose_name = _("enterprise")
+        verbose_name_plural = _("enterprises")
+        ordering = ["name"]
+
+
+class Project(Bilingual):
+    class Stage(models.TextChoices):
+        NEGOTIATING = "negotiating", _("negotiating")
+        SIGNED = "signed", _("signed")
+        APPROVALS = "approvals", _("approvals")
+        CONSTRUCTION = "construction", _("construction")
+        PRODUCTION = "production", _("production")
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    enterprise = models.ForeignKey(
+        Enterprise, on_delete=models.PROTECT, related_name="projects", verbose_name=_("enterprise")
+    )
+    industry = models.ForeignKey(
+        Industry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+        verbose_name=_("industry"),
+    )
+    investment = models.DecimalField(
+        _("investment (10,000 yuan)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    town = models.ForeignKey(
+        Town,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="projects",
+        verbose_name=_("town or zone"),
+    )
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=Stage.choices, default=Stage.NEGOTIATING
+    )
+    is_major = models.BooleanField(_("major project"), default=True)
+    planned_start = models.DateField(_("planned start of construction"), null=True, blank=True)
+    lead_helper = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_projects",
+        verbose_name=_("lead helper"),
+    )
+    helpers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="helped_projects",
+        verbose_name=_("other helpers"),
+    )
+    leading_official = models.CharField(_("leading official"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    registered_at = models.DateTimeField(_("registered at"))
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering = ["-registered_at", "-id"]
+        permissions = [
+            ("view_internal", _("Can read the project's internal stream")),
+            ("act_for_enterprise", _("Can act on behalf of the project unit")),
+        ]
+        indexes = [models.Index(fields=["stage"])]
+
+
+class ProjectUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
+
+
+class ProjectGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Project, on_delete=models.CASCADE)
+
+
+class Approval(models.Model):
+    """One catalogue item for one project, with its own copy of the item's limits and list."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        RECEIVED = "received", _("received")
+        ACCEPTED = "accepted", _("accepted")
+        SUPPLEMENT_REQUESTED = "supplement_requested", _("supplement requested")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    OPEN = (Status.PENDING, Status.RECEIVED, Status.ACCEPTED, Status.SUPPLEMENT_REQUESTED)
+    # action -> the states it may start from
+    ALLOWED_FROM = {
+        "receive": (Status.PENDING,),
+        "accept": (Status.RECEIVED,),
+        "request_supplement": (Status.ACCEPTED,),
+        "supplement": (Status.SUPPLEMENT_REQUESTED,),
+        "approve": (Status.ACCEPTED,),
+        "reject": (Status.RECEIVED, Status.ACCEPTED),
+        "withdraw": OPEN,
+    }
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="approvals")
+    item = models.ForeignKey(ApprovalItem, on_delete=models.PROTECT, related_name="approvals")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="approvals")
+    status = models.CharField(
+        _("status"), max_length=24, choices=Status.choices, default=Status.PENDING
+    )
+    # Copied from the item when the approval is created: later catalogue edits never move it.
+    statutory_limit_days = models.PositiveSmallIntegerField(_("statutory limit (working days)"))
+    promised_limit_days = models.PositiveSmallIntegerField(_("promised limit (working days)"))
+    received_at = models.DateTimeField(_("received at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    # The clock: stored, and moved only by transitions or a deliberate calendar change.
+    due_date = models.DateField(_("promised due date"), null=True, blank=True)
+    statutory_due_date = models.DateField(_("statutory due date"), null=True, blank=True)
+    paused_since = models.DateField(_("clock paused since"), null=True, blank=True)
+    paused_working_days = models.PositiveIntegerField(_("working days paused"), default=0)
+    materials_due = models.DateField(_("missing materials due"), null=True, blank=True)
+    conditions = models.TextField(_("conditions"), blank=True)
+    reason = models.TextField(_("reason of the last decision"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+        ordering = ["project", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "item"], name="approval_item_once_a_project")
+        ]
+        indexes = [models.Index(fields=["department", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.project.code} · {self.item.code}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class ApprovalMaterial(Bilingual):
+    """An approval's own copy of one line of the one-time notification list."""
+
+    class State(models.TextChoices):
+        EXPECTED = "expected", _("expected")
+        PROVIDED = "provided", _("provided")
+        MISSING = "missing", _("missing: to supplement later")
+        REQUESTED = "requested", _("requested in a supplement")
+
+    approval = models.ForeignKey(Approval, on_delete=models.CASCADE, related_name="materials")
+    key = models.BooleanField(_("key material"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    state = models.CharField(
+        _("state"), max_length=12, choices=State.choices, default=State.EXPECTED
+    )
+    due = models.DateField(_("due"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("approval material")
+        verbose_name_plural = _("approval materials")
+        ordering = ["approval", "position", "id"]
+
+    @property
+    def is_missing(self) -> bool:
+        return self.state in (self.State.MISSING, self.State.REQUESTED)
+
+
+class ApprovalPause(models.Model):
+    """A stretch during which the file waited on the enterprise (补正): the clock stood still."""
+
+    approval = models.ForeignKey(Approval, on_delete=models.CASCADE, related_name="pauses")
+    requested_on = models.DateField(_("supplement requested on"))
+    resumed_on = models.DateField(_("answered on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("clock pause")
+        verbose_name_plural = _("clock pauses")
+        ordering = ["approval", "requested_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.requested_on} – {self.resumed_on or '…'}"
+
+
+class WorkingDay(models.Model):
+    """An exception to the weekday rule: a holiday on a weekday, or a make-up working weekend.
+
+    A date with no row follows the rule (Monday to Friday work). Seeded once from `holidays`
+    and then owned by staff, so upgrading the library never shifts a due date.
+    """
+
+    date = models.DateField(_("date"), primary_key=True)
+    is_working = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    source = models.CharField(_("source"), max_length=40, blank=True, default="staff")
+
+    class Meta:
+        verbose_name = _("working-day calendar entry")
+        verbose_name_plural = _("working-day calendar")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'working' if self.is_working else 'off'} {self.name}".strip()
+
+
+class StreamHead(models.Model):
+    """The last seq written to a stream; locked to hand out the next one without gaps."""
+
+    stream = models.CharField(max_length=80, primary_key=True)
+    last_seq = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.stream}@{self.last_seq}"
+
+
+class Event(models.Model):
+    """One entry of the event log. Each sits in exactly one stream; the stream decides who reads.
+
+    Streams: `project:<id>` (everyone on the project, the enterprise included),
+    `project:<id>:internal` (staff, helpers, officers), `meeting:<id>`, `user:<id>`.
+    """
+
+    stream = models.CharField(max_length=80)
+    seq = models.PositiveBigIntegerField()
+    event = models.CharField(max_length=60)
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["stream", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "seq"], name="event_seq_unique_in_stream")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stream}#{self.seq} {self.event}"

@@ -1,0 +1,139 @@
+"""Who may do what with projects and approvals: one place.
+
+- staff: everything;
+- helpers: the projects they are assigned to (guardian object permissions, granted and
+  revoked when assignments change);
+- officers: the approvals of their departments and the projects that have one;
+- enterprise users: their own enterprise's projects, public stream only.
+"""
+
+from guardian.shortcuts import assign_perm, remove_perm
+
+from portal.roles import ENTERPRISE, OFFICER, STAFF, roles_of
+
+from .models import Approval, Project, ProjectUserObjectPermission
+
+HELPER_PERMISSIONS = ("view_project", "view_internal", "act_for_enterprise")
+
+OFFICER_ACTIONS = {"receive", "accept", "request_supplement", "approve", "reject"}
+ENTERPRISE_ACTIONS = {"supplement", "withdraw"}
+HELPER_ACTIONS = {"supplement"}
+ACTIONS = OFFICER_ACTIONS | ENTERPRISE_ACTIONS
+
+
+def is_staff(user) -> bool:
+    return STAFF in roles_of(user)
+
+
+def grant_helper(user, project: Project) -> None:
+    for codename in HELPER_PERMISSIONS:
+        assign_perm(f"projects.{codename}", user, project)
+
+
+def revoke_helper(user, project: Project) -> None:
+    for codename in HELPER_PERMISSIONS:
+        remove_perm(f"projects.{codename}", user, project)
+
+
+def _helper_codenames(user, project: Project) -> set[str]:
+    cache = getattr(user, "_project_perm_cache", None)
+    if cache is None:
+        cache = user._project_perm_cache = {}
+    if project.pk not in cache:
+        cache[project.pk] = set(
+            ProjectUserObjectPermission.objects.filter(
+                user=user, content_object_id=project.pk
+            ).values_list("permission__codename", flat=True)
+        )
+    return cache[project.pk]
+
+
+def _department_ids(user) -> set[int]:
+    cached = getattr(user, "_department_ids", None)
+    if cached is None:
+        cached = user._department_ids = (
+            set(user.departments.values_list("id", flat=True))
+            if OFFICER in roles_of(user)
+            else set()
+        )
+    return cached
+
+
+def _enterprise_ids(user) -> set[int]:
+    cached = getattr(user, "_enterprise_ids", None)
+    if cached is None:
+        cached = user._enterprise_ids = (
+            set(user.enterprises.values_list("id", flat=True))
+            if ENTERPRISE in roles_of(user)
+            else set()
+        )
+    return cached
+
+
+def is_enterprise_user_of(user, project: Project) -> bool:
+    return project.enterprise_id in _enterprise_ids(user)
+
+
+def is_officer_of(user, approval: Approval) -> bool:
+    return approval.department_id in _department_ids(user)
+
+
+def officer_on_project(user, project: Project) -> bool:
+    ids = _department_ids(user)
+    return bool(ids) and project.approvals.filter(department_id__in=ids).exists()
+
+
+def can_view_project(user, project: Project) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (
+        is_staff(user)
+        or is_enterprise_user_of(user, project)
+        or "view_project" in _helper_codenames(user, project)
+        or officer_on_project(user, project)
+    )
+
+
+def can_view_internal(user, project: Project) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return (
+        is_staff(user)
+        or "view_internal" in _helper_codenames(user, project)
+        or officer_on_project(user, project)
+    )
+
+
+def can_manage_project(user, project: Project | None = None) -> bool:
+    """Register projects, edit them and assign helpers: staff, and helpers (their projects)."""
+    from portal.roles import HELPER
+
+    if is_staff(user):
+        return True
+    if HELPER not in roles_of(user):
+        return False
+    return project is None or "view_internal" in _helper_codenames(user, project)
+
+
+def can_transition(user, approval: Approval, action: str) -> bool:
+    if not user.is_authenticated or not user.is_active or action not in ACTIONS:
+        return False
+    if is_staff(user):
+        return True
+    if action in OFFICER_ACTIONS:
+        return is_officer_of(user, approval)
+    if action == "withdraw":
+        return is_enterprise_user_of(user, approval.project)
+    # supplement: the enterprise, or a helper on its behalf
+    return is_enterprise_user_of(user, approval.project) or (
+        "act_for_enterprise" in _helper_codenames(user, approval.project)
+    )
+
+
+def allowed_actions(user, approval: Approval) -> list[str]:
+    """The transitions this user may make on this approval in its present state."""
+    return [
+        action
+        for action, states in Approval.ALLOWED_FROM.items()
+        if approval.status in states and can_transition(user, approval, action)
+    ]

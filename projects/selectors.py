@@ -1,0 +1,205 @@
+"""Permission-filtered reads. Every page, API call and consumer reads through here."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from portal.roles import roles_of
+
+from . import permissions as perms
+from .clock import WorkingCalendar, read_clock
+from .errors import NotVisible
+from .events import project_internal_stream, project_stream, serialize_event
+from .models import (
+    Approval,
+    ApprovalMaterial,
+    Event,
+    Project,
+    ProjectUserObjectPermission,
+    StreamHead,
+)
+
+
+def projects_visible_to(user) -> QuerySet[Project]:
+    """The projects a user may see: staff all; others by assignment, department or enterprise."""
+    if not user.is_authenticated or not user.is_active:
+        return Project.objects.none()
+    if perms.is_staff(user):
+        return Project.objects.all()
+    assigned = ProjectUserObjectPermission.objects.filter(
+        user=user, permission__codename="view_project"
+    ).values("content_object_id")
+    condition = Q(pk__in=assigned)
+    departments = perms._department_ids(user)
+    if departments:
+        condition |= Q(
+            pk__in=Approval.objects.filter(department_id__in=departments).values("project_id")
+        )
+    enterprises = perms._enterprise_ids(user)
+    if enterprises:
+        condition |= Q(enterprise_id__in=enterprises)
+    return Project.objects.filter(condition)
+
+
+def filter_projects(
+    queryset: QuerySet[Project],
+    *,
+    stage: str | None = None,
+    town: int | None = None,
+    department: int | None = None,
+    q: str | None = None,
+) -> QuerySet[Project]:
+    if stage:
+        queryset = queryset.filter(stage=stage)
+    if town:
+        queryset = queryset.filter(town_id=town)
+    if department:
+        queryset = queryset.filter(
+            pk__in=Approval.objects.filter(department_id=department).values("project_id")
+        )
+    if q:
+        q = q.strip()
+        queryset = queryset.filter(
+            Q(name__icontains=q) | Q(name_en__icontains=q) | Q(code__icontains=q)
+        )
+    return queryset
+
+
+def approvals_prefetch() -> Prefetch:
+    return Prefetch(
+        "approvals",
+        queryset=Approval.objects.select_related("item", "department").prefetch_related(
+            Prefetch("materials", queryset=ApprovalMaterial.objects.order_by("position", "id"))
+        ),
+    )
+
+
+def project_list_queryset(user) -> QuerySet[Project]:
+    return (
+        projects_visible_to(user)
+        .select_related("enterprise", "lead_helper", "town", "industry")
+        .prefetch_related(approvals_prefetch())
+        .order_by("-registered_at", "-id")
+    )
+
+
+def project_for(user, project_id: int) -> Project:
+    """One project the user may see, or NotVisible (the same for a missing one)."""
+    project = project_list_queryset(user).filter(pk=project_id).first()
+    if project is None:
+        raise NotVisible("project not found")
+    return project
+
+
+def approval_for(user, approval_id: int) -> Approval:
+    approval = (
+        Approval.objects.select_related("project", "item", "department")
+        .prefetch_related("materials")
+        .filter(pk=approval_id)
+        .first()
+    )
+    if approval is None or not perms.can_view_project(user, approval.project):
+        raise NotVisible("approval not found")
+    return approval
+
+
+def readable_project_streams(user, project: Project) -> list[str]:
+    streams = []
+    if perms.can_view_project(user, project):
+        streams.append(project_stream(project.pk))
+        if perms.can_view_internal(user, project):
+            streams.append(project_internal_stream(project.pk))
+    return streams
+
+
+def stream_readable(user, stream: str) -> bool:
+    """May this user read this stream? Decided by the stream alone, never per event."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    kind, _, rest = stream.partition(":")
+    if kind == "user":
+        return rest.isdigit() and int(rest) == user.pk
+    if kind == "project":
+        project_id, _, suffix = rest.partition(":")
+        if not project_id.isdigit() or suffix not in ("", "internal"):
+            return False
+        project = Project.objects.filter(pk=int(project_id)).first()
+        if project is None:
+            return False
+        if suffix == "internal":
+            return perms.can_view_internal(user, project)
+        return perms.can_view_project(user, project)
+    return False
+
+
+def stream_heads(streams: list[str]) -> dict[str, int]:
+    heads = dict(StreamHead.objects.filter(stream__in=streams).values_list("stream", "last_seq"))
+    return {stream: heads.get(stream, 0) for stream in streams}
+
+
+def events_after(user, stream: str, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    if not stream_readable(user, stream):
+        raise NotVisible("stream not found")
+    rows = (
+        Event.objects.filter(stream=stream, seq__gt=after)
+        .select_related("actor")
+        .order_by("seq")[:limit]
+    )
+    return [serialize_event(row) for row in rows]
+
+
+def missing_materials(approval: Approval) -> list[dict[str, Any]]:
+    """Derived from the approval's checklist: never typed twice."""
+    return [
+        {"id": m.pk, "name": m.label, "key": m.key, "due": m.due}
+        for m in approval.materials.all()
+        if m.is_missing
+    ]
+
+
+def approval_summary(
+    approval: Approval, *, calendar: WorkingCalendar, today: date | None = None, user=None
+) -> dict[str, Any]:
+    """An approval as the API and pages show it: state, clock, ball-holder, what is missing."""
+    today = today or timezone.localdate()
+    reading = read_clock(calendar, approval, today)
+    summary = {
+        "id": approval.pk,
+        "item": {"code": approval.item.code, "name": approval.item.label},
+        "department": {"id": approval.department_id, "name": approval.department.label},
+        "status": approval.status,
+        "accepted_at": approval.accepted_at,
+        "due_date": approval.due_date,
+        "statutory_due_date": approval.statutory_due_date,
+        "working_days_used": reading.working_days_used,
+        "working_days_left": reading.working_days_left,
+        "colour": reading.colour,
+        "ball_with": reading.ball_with,
+        "department_days": reading.department_days,
+        "enterprise_days": reading.enterprise_days,
+        "missing_materials": missing_materials(approval),
+    }
+    if user is not None:
+        summary["actions"] = perms.allowed_actions(user, approval)
+    return summary
+
+
+def user_summary(user) -> dict[str, Any]:
+    departments = list(user.departments.all()) if user.is_authenticated else []
+    enterprises = list(user.enterprises.all()) if user.is_authenticated else []
+    return {
+        "username": user.username,
+        "name": user.get_full_name(),
+        "roles": sorted(roles_of(user)),
+        "department": (
+            {"id": departments[0].pk, "name": departments[0].label} if departments else None
+        ),
+        "enterprise": (
+            {"id": enterprises[0].pk, "name": enterprises[0].label} if enterprises else None
+        ),
+        "language": user.language,
+    }

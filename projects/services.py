@@ -1,0 +1,719 @@
+"""Every state change of projects and approvals.
+
+Each service runs in one transaction, locks the row it changes, checks permission and the
+allowed transition (raising a domain error that says why), changes state, writes its events
+in the same transaction and leaves the live signal to `transaction.on_commit`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal.models import User
+
+from . import permissions as perms
+from .clock import WorkingCalendar, due_dates, paused_days
+from .errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
+from .events import emit, project_internal_stream, project_stream, user_stream
+from .models import (
+    Approval,
+    ApprovalItem,
+    ApprovalMaterial,
+    ApprovalPause,
+    Enterprise,
+    Industry,
+    Project,
+    Town,
+    WorkingDay,
+)
+
+S = Approval.Status
+
+
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def _today(now: datetime) -> date:
+    return timezone.localdate(now)
+
+
+# --- approvals ------------------------------------------------------------------------------
+
+
+def _locked_approval(actor: User, approval_id: int, action: str) -> Approval:
+    approval = (
+        Approval.objects.select_for_update(of=("self",))
+        .select_related("project", "item", "department")
+        .filter(pk=approval_id)
+        .first()
+    )
+    if approval is None or not perms.can_view_project(actor, approval.project):
+        raise NotVisible(_("Approval not found."))
+    if not perms.can_transition(actor, approval, action):
+        raise PermissionRefused(
+            _("You may see this approval but not %(action)s it.")
+            % {"action": ACTION_LABELS[action]}
+        )
+    return approval
+
+
+ACTION_LABELS = {
+    "receive": gettext_lazy("receive"),
+    "accept": gettext_lazy("accept"),
+    "request_supplement": gettext_lazy("request a supplement for"),
+    "supplement": gettext_lazy("supplement"),
+    "approve": gettext_lazy("approve"),
+    "reject": gettext_lazy("reject"),
+    "withdraw": gettext_lazy("withdraw"),
+}
+
+
+def _require_status(approval: Approval, action: str) -> None:
+    allowed = Approval.ALLOWED_FROM[action]
+    if approval.status not in allowed:
+        raise TransitionRefused(
+            _("Cannot %(action)s an approval that is %(status)s; it must be %(allowed)s.")
+            % {
+                "action": ACTION_LABELS[action],
+                "status": approval.get_status_display(),
+                "allowed": _(" or ").join(str(S(s).label) for s in allowed),
+            },
+            code="invalid_state",
+        )
+
+
+def _materials_named(approval: Approval, wanted: Iterable[Any], field: str) -> list[Any]:
+    """Resolve materials given by id or by (Chinese or English) name; refuse unknown ones."""
+    materials = list(approval.materials.all())
+    found, unknown = [], []
+    for value in wanted:
+        match = next(
+            (
+                m
+                for m in materials
+                if (isinstance(value, int) and m.pk == value)
+                or (isinstance(value, str) and value.strip() in (m.name, m.name_en, str(m.pk)))
+            ),
+            None,
+        )
+        if match is None:
+            unknown.append(str(value))
+        elif match not in found:
+            found.append(match)
+    if unknown:
+        raise InvalidInput(
+            _("Not on this approval's list of materials: %(names)s.")
+            % {"names": ", ".join(unknown)},
+            field=field,
+        )
+    return found
+
+
+def _approval_data(approval: Approval, **extra: Any) -> dict[str, Any]:
+    return {
+        "approval_id": approval.pk,
+        "item": {"code": approval.item.code, "name": approval.item.name},
+        "department": {"id": approval.department_id, "name": approval.department.name},
+        "status": approval.status,
+        "due_date": approval.due_date,
+        "statutory_due_date": approval.statutory_due_date,
+        **extra,
+    }
+
+
+def _recompute_clock(approval: Approval, calendar: WorkingCalendar) -> bool:
+    """Recompute stored due dates and paused days from the pauses; True if anything moved."""
+    if approval.accepted_on is None:
+        return False
+    pauses = list(approval.pauses.values_list("requested_on", "resumed_on"))
+    due, statutory = due_dates(
+        calendar,
+        accepted_on=approval.accepted_on,
+        promised_days=approval.promised_limit_days,
+        statutory_days=approval.statutory_limit_days,
+        pauses=pauses,
+    )
+    paused = paused_days(calendar, pauses)
+    changed = (due, statutory, paused) != (
+        approval.due_date,
+        approval.statutory_due_date,
+        approval.paused_working_days,
+    )
+    approval.due_date, approval.statutory_due_date = due, statutory
+    approval.paused_working_days = paused
+    return changed
+
+
+def approval_receive(*, actor: User, approval_id: int, now: datetime | None = None) -> Approval:
+    """The single window receives the application: pending -> received."""
+    now = _now(now)
+    with transaction.atomic():
+        approval = _locked_approval(actor, approval_id, "receive")
+        _require_status(approval, "receive")
+        approval.status = S.RECEIVED
+        approval.received_at = now
+        approval.save()
+        emit(
+            stream=project_stream(approval.project_id),
+            event="approval.received",
+            actor=actor,
+            at=now,
+            data=_approval_data(approval),
+        )
+    return approval
+
+
+def approval_accept(
+    *,
+    actor: User,
+    approval_id: int,
+    missing_materials: Sequence[Any] = (),
+    materials_due: date | None = None,
+    now: datetime | None = None,
+) -> Approval:
+    """Accept the file and start the clock: received -> accepted.
+
+    Non-key materials may be listed as missing with a date to supply them (accept now,
+    supplement later). Refused if a key material is missing or a prerequisite is not approved.
+    """
+    now = _now(now)
+    today = _today(now)
+    with transaction.atomic():
+        approval = _locked_approval(actor, approval_id, "accept")
+        _require_status(approval, "accept")
+        missing = _materials_named(approval, missing_materials, "missing_materials")
+        key_missing = [m for m in missing if m.key]
+        if key_missing:
+            raise TransitionRefused(
+                _("Key materials are missing, the file cannot be accepted: %(names)s.")
+                % {"names": "、".join(m.label for m in key_missing)},
+                code="key_materials_missing",
+            )
+        if missing and materials_due is None:
+            raise InvalidInput(
+                _("Give the date by which the missing materials must be supplied."),
+                field="materials_due",
+            )
+        if materials_due is not None and materials_due <= today:
+            raise InvalidInput(
+                _("The date to supply missing materials must be after today."),
+                field="materials_due",
+            )
+        required = list(approval.item.prerequisites.all())
+        if required:
+            approved = set(
+                Approval.objects.filter(
+                    project_id=approval.project_id, item__in=required, status=S.APPROVED
+                ).values_list("item_id", flat=True)
+            )
+            blocking = [item for item in required if item.pk not in approved]
+            if blocking:
+                raise TransitionRefused(
+                    _("Prerequisites are not approved yet: %(names)s.")
+                    % {"names": "、".join(f"{i.code} {i.label}" for i in blocking)},
+                    code="prerequisites_not_approved",
+                )
+        for material in missing:
+            material.state = ApprovalMaterial.State.MISSING
+            material.due = materials_due
+            material.save(update_fields=["state", "due"])
+        approval.materials.exclude(pk__in=[m.pk for m in missing]).update(
+            state=ApprovalMaterial.State.PROVIDED, due=None
+        )
+        approval.status = S.ACCEPTED
+        approval.accepted_at = now
+        approval.accepted_on = today
+        approval.materials_due = materials_due if missing else None
+        approval.paused_since = None
+        _recompute_clock(approval, WorkingCalendar.load())
+        approval.save()
+        emit(
+            stream=project_stream(approval.project_id),
+            event="approval.accepted",
+            actor=actor,
+            at=now,
+            data=_approval_data(
+                approval,
+                missing_materials=[m.name for m in missing],
+                materials_due=approval.materials_due,
+            ),
+        )
+    return approval
+
+
+def approval_request_supplement(
+    *,
+    actor: User,
+    approval_id: int,
+    reason: str,
+    materials: Sequence[Any],
+    materials_due: date | None = None,
+    now: datetime | None = None,
+) -> Approval:
+    """Ask the enterprise for corrections (补正) and stop the clock: accepted -> requested."""
+    now = _now(now)
+    today = _today(now)
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        approval = _locked_approval(actor, approval_id, "request_supplement")
+        _require_status(approval, "request_supplement")
+        if not reason:
+            raise InvalidInput(_("Say what must be supplemented and why."), field="reason")
+        requested = _materials_named(approval, materials, "missing_materials")
+        if not requested:
+            raise InvalidInput(
+                _("Name at least one material to supplement."), field="missing_materials"
+            )
+        if materials_due is not None and materials_due <= today:
+            raise InvalidInput(_("The date to supply must be after today."), field="materials_due")
+        for material in requested:
+            material.state = ApprovalMaterial.State.REQUESTED
+            material.due = materials_due
+            material.save(update_fields=["state", "due"])
+        ApprovalPause.objects.create(approval=approval, requested_on=today)
+        approval.status = S.SUPPLEMENT_REQUESTED
+        approval.paused_since = today
+        approval.reason = reason
+        _recompute_clock(approval, WorkingCalendar.load())
+        approval.save()
+        emit(
+            stream=project_stream(approval.project_id),
+            event="approval.supplement_requested",
+            actor=actor,
+            at=now,
+            data=_approval_data(
+                approval,
+                reason=reason,
+                materials=[m.name for m in requested],
+                materials_due=materials_due,
+            ),
+        )
+    return approval
+
+
+def approval_supplement(*, actor: User, approval_id: int, now: datetime | None = None) -> Approval:
+    """The enterprise answers the supplement request; the clock restarts."""
+    now = _now(now)
+    today = _today(now)
+    with transaction.atomic():
+        approval = _locked_approval(actor, approval_id, "supplement")
+        _require_status(approval, "supplement")
+        approval.pauses.filter(resumed_on__isnull=True).update(resumed_on=today)
+        supplied = list(
+            approval.materials.filter(state=ApprovalMaterial.State.REQUESTED).values_list(
+                "name", flat=True
+            )
+        )
+        approval.materials.filter(state=ApprovalMaterial.State.REQUESTED).update(
+            state=ApprovalMaterial.State.PROVIDED, due=None
+        )
+        approval.status = S.ACCEPTED
+        approval.paused_since = None
+        _recompute_clock(approval, WorkingCalendar.load())
+        approval.save()
+        emit(
+            stream=project_stream(approval.project_id),
+            event="approval.supplemented",
+            actor=actor,
+            at=now,
+            data=_approval_data(approval, materials=supplied),
+        )
+    return approval
+
+
+def approval_approve(
+    *, actor: User, approval_id: int, conditions: str = "", now: datetime | None = None
+) -> Approval:
+    """Grant the approval, optionally with conditions: accepted -> approved."""
+    now = _now(now)
+    with transaction.atomic():
+        approval = _locked_approval(actor, approval_id, "approve")
+        _require_status(approval, "approve")
+        approval.status = S.APPROVED
+        approval.decided_on = _today(now)
+        approval.conditions = (conditions or "").strip()
+        approval.save()
+        emit(
+            stream=project_stream(approval.project_id),
+            event="approval.approved",
+            actor=actor,
+            at=now,
+            data=_approval_data(
+                approval,
+                conditions=approval.conditions,
+                on_time=approval.due_date is None or approval.decided_on <= approval.due_date,
+            ),
+        )
+    return approval
+
+
+def approval_reject(
+    *, actor: User, approval_id: int, reason: str, now: datetime | None = None
+) -> Approval:
+    """Refuse the approval, with the reason: received or accepted -> rejected."""
+    now = _now(now)
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        approval = _locked_approval(actor, approval_id, "reject")
+        _require_status(approval, "reject")
+        if not reason:
+            raise InvalidInput(_("A rejection needs a reason."), field="reason")
+        approval.status = S.REJECTED
+        approval.decided_on = _today(now)
+        approval.reason = reason
+        approval.save()
+        emit(
+            stream=project_stream(approval.project_id),
+            event="approval.rejected",
+            actor=actor,
+            at=now,
+            data=_approval_data(approval, reason=reason),
+        )
+    return approval
+
+
+def approval_withdraw(
+    *, actor: User, approval_id: int, reason: str, now: datetime | None = None
+) -> Approval:
+    """The enterprise (or staff) withdraws an open application."""
+    now = _now(now)
+    today = _today(now)
+    reason = (reason or "").strip()
+    with transaction.atomic():
+        approval = _locked_approval(actor, approval_id, "withdraw")
+        _require_status(approval, "withdraw")
+        if not reason:
+            raise InvalidInput(_("Say why the application is withdrawn."), field="reason")
+        approval.pauses.filter(resumed_on__isnull=True).update(resumed_on=today)
+        if approval.paused_since is not None:
+            approval.paused_since = None
+            _recompute_clock(approval, WorkingCalendar.load())
+        approval.status = S.WITHDRAWN
+        approval.decided_on = today
+        approval.reason = reason
+        approval.save()
+        emit(
+            stream=project_stream(approval.project_id),
+            event="approval.withdrawn",
+            actor=actor,
+            at=now,
+            data=_approval_data(approval, reason=reason),
+        )
+    return approval
+
+
+TRANSITIONS = {
+    "receive": approval_receive,
+    "accept": approval_accept,
+    "request_supplement": approval_request_supplement,
+    "supplement": approval_supplement,
+    "approve": approval_approve,
+    "reject": approval_reject,
+    "withdraw": approval_withdraw,
+}
+TRANSITION_ARGUMENTS = {
+    "receive": set(),
+    "accept": {"missing_materials", "materials_due"},
+    "request_supplement": {"reason", "missing_materials", "materials_due"},
+    "supplement": set(),
+    "approve": {"conditions"},
+    "reject": {"reason"},
+    "withdraw": {"reason"},
+}
+
+
+def approval_transition(
+    *, actor: User, approval_id: int, action: str, now: datetime | None = None, **payload: Any
+) -> Approval:
+    """Dispatch a transition by name, as the API and the pages call it."""
+    if action not in TRANSITIONS:
+        raise InvalidInput(
+            _("Unknown action %(action)s; one of: %(actions)s.")
+            % {"action": action, "actions": ", ".join(TRANSITIONS)},
+            field="action",
+        )
+    arguments = {
+        name: value
+        for name, value in payload.items()
+        if name in TRANSITION_ARGUMENTS[action] and value is not None
+    }
+    if action == "request_supplement":
+        arguments["materials"] = arguments.pop("missing_materials", ())
+        arguments.setdefault("reason", "")
+    if action in ("reject", "withdraw"):
+        arguments.setdefault("reason", "")
+    return TRANSITIONS[action](actor=actor, approval_id=approval_id, now=now, **arguments)
+
+
+# --- projects -------------------------------------------------------------------------------
+
+
+def _with_prerequisites(items: Iterable[ApprovalItem]) -> list[ApprovalItem]:
+    """The items and, transitively, every prerequisite they need (land before permits)."""
+    chosen: dict[int, ApprovalItem] = {}
+    queue = list(items)
+    while queue:
+        item = queue.pop()
+        if item.pk in chosen:
+            continue
+        chosen[item.pk] = item
+        queue.extend(item.prerequisites.all())
+    return sorted(chosen.values(), key=lambda i: i.code)
+
+
+def _create_approval(project: Project, item: ApprovalItem) -> Approval:
+    approval = Approval.objects.create(
+        project=project,
+        item=item,
+        department_id=item.department_id,
+        statutory_limit_days=item.statutory_limit_days,
+        promised_limit_days=item.promised_limit_days,
+    )
+    ApprovalMaterial.objects.bulk_create(
+        ApprovalMaterial(
+            approval=approval, name=m.name, name_en=m.name_en, key=m.key, position=m.position
+        )
+        for m in item.materials.all()
+    )
+    return approval
+
+
+def project_register(
+    *,
+    actor: User,
+    code: str,
+    name: str,
+    enterprise: Enterprise,
+    name_en: str = "",
+    industry: Industry | None = None,
+    town: Town | None = None,
+    stage: str = Project.Stage.NEGOTIATING,
+    is_major: bool = True,
+    investment: Decimal | None = None,
+    planned_start: date | None = None,
+    lead_helper: User | None = None,
+    helpers: Sequence[User] = (),
+    leading_official: str = "",
+    description: str = "",
+    items: Sequence[ApprovalItem] = (),
+    use_industry_set: bool = False,
+    now: datetime | None = None,
+) -> Project:
+    """Register a project (early entry) with its approvals; prerequisites come with them."""
+    now = _now(now)
+    if not perms.can_manage_project(actor):
+        raise PermissionRefused(_("Only bureau staff and helpers register projects."))
+    code, name = (code or "").strip(), (name or "").strip()
+    if not code:
+        raise InvalidInput(_("A project needs a code."), field="code")
+    if not name:
+        raise InvalidInput(_("A project needs a name."), field="name")
+    if stage not in Project.Stage.values:
+        raise InvalidInput(_("Unknown stage."), field="stage")
+    with transaction.atomic():
+        if Project.objects.filter(code=code).exists():
+            raise InvalidInput(_("A project with this code exists already."), field="code")
+        project = Project.objects.create(
+            code=code,
+            name=name,
+            name_en=name_en,
+            enterprise=enterprise,
+            industry=industry,
+            town=town,
+            stage=stage,
+            is_major=is_major,
+            investment=investment,
+            planned_start=planned_start,
+            leading_official=leading_official,
+            description=description,
+            registered_at=now,
+        )
+        wanted = list(items)
+        if use_industry_set and industry is not None:
+            wanted += list(industry.standard_items.all())
+        approvals = [_create_approval(project, item) for item in _with_prerequisites(wanted)]
+        emit(
+            stream=project_stream(project.pk),
+            event="project.registered",
+            actor=actor,
+            at=now,
+            data={
+                "code": project.code,
+                "name": project.name,
+                "stage": project.stage,
+                "approvals": [a.item.code for a in approvals],
+            },
+        )
+        _set_helpers(actor, project, lead_helper, helpers, now)
+    return project
+
+
+def _set_helpers(
+    actor: User, project: Project, lead: User | None, others: Sequence[User], now: datetime
+) -> None:
+    from portal.roles import HELPER, STAFF, roles_of
+
+    for person in [lead, *others]:
+        if person is not None and not ({HELPER, STAFF} & roles_of(person)):
+            raise InvalidInput(
+                _("%(name)s is not a helper.") % {"name": person.get_full_name()},
+                field="helpers",
+            )
+    before = set(project.helpers.values_list("pk", flat=True))
+    if project.lead_helper_id:
+        before.add(project.lead_helper_id)
+    other_ids = {u.pk for u in others if lead is None or u.pk != lead.pk}
+    after = set(other_ids) | ({lead.pk} if lead else set())
+    old_lead = project.lead_helper_id
+    project.lead_helper = lead
+    project.save(update_fields=["lead_helper"])
+    project.helpers.set(other_ids)
+    users = {u.pk: u for u in User.objects.filter(pk__in=before | after)}
+    for uid in after - before:
+        perms.grant_helper(users[uid], project)
+        emit(
+            stream=user_stream(uid),
+            event="project.assigned",
+            actor=actor,
+            at=now,
+            data={
+                "project_id": project.pk,
+                "code": project.code,
+                "name": project.name,
+                "lead": uid == (lead.pk if lead else None),
+            },
+        )
+    for uid in before - after:
+        perms.revoke_helper(users[uid], project)
+        emit(
+            stream=user_stream(uid),
+            event="project.unassigned",
+            actor=actor,
+            at=now,
+            data={"project_id": project.pk, "code": project.code, "name": project.name},
+        )
+    if before != after or old_lead != project.lead_helper_id:
+        emit(
+            stream=project_internal_stream(project.pk),
+            event="project.helpers_changed",
+            actor=actor,
+            at=now,
+            data={
+                "lead_helper": lead.username if lead else None,
+                "helpers": sorted(users[uid].username for uid in other_ids),
+            },
+        )
+
+
+def project_assign_helpers(
+    *,
+    actor: User,
+    project_id: int,
+    lead_helper: User | None,
+    helpers: Sequence[User] = (),
+    now: datetime | None = None,
+) -> Project:
+    """Assign the lead helper and the others; grants and revokes take effect at once."""
+    now = _now(now)
+    with transaction.atomic():
+        project = Project.objects.select_for_update().filter(pk=project_id).first()
+        if project is None or not perms.can_view_project(actor, project):
+            raise NotVisible(_("Project not found."))
+        if not perms.can_manage_project(actor, project):
+            raise PermissionRefused(_("Only bureau staff and the project's helpers do this."))
+        _set_helpers(actor, project, lead_helper, helpers, now)
+    return project
+
+
+# --- the working-day calendar ---------------------------------------------------------------
+
+
+def _recompute_running_clocks(actor: User | None, now: datetime, reason: str) -> int:
+    """After a calendar change: move the due dates it moves, one event per approval moved."""
+    calendar = WorkingCalendar.load()
+    moved = 0
+    running = (
+        Approval.objects.select_for_update(of=("self",))
+        .select_related("item", "department")
+        .filter(accepted_on__isnull=False, decided_on__isnull=True)
+    )
+    for approval in running:
+        before = (approval.due_date, approval.statutory_due_date)
+        if _recompute_clock(approval, calendar):
+            approval.save(update_fields=["due_date", "statutory_due_date", "paused_working_days"])
+            moved += 1
+            emit(
+                stream=project_stream(approval.project_id),
+                event="approval.due_date_changed",
+                actor=actor,
+                at=now,
+                data=_approval_data(
+                    approval,
+                    previous_due_date=before[0],
+                    previous_statutory_due_date=before[1],
+                    reason=reason,
+                ),
+            )
+    return moved
+
+
+def working_day_set(
+    *, actor: User, day: date, is_working: bool, name: str = "", now: datetime | None = None
+) -> int:
+    """Staff correct the calendar for one date; running clocks follow. Returns approvals moved."""
+    now = _now(now)
+    if not perms.is_staff(actor):
+        raise PermissionRefused(_("Only bureau staff change the working-day calendar."))
+    with transaction.atomic():
+        default = day.weekday() < 5
+        if is_working == default and not name:
+            WorkingDay.objects.filter(date=day).delete()
+        else:
+            WorkingDay.objects.update_or_create(
+                date=day, defaults={"is_working": is_working, "name": name, "source": "staff"}
+            )
+        return _recompute_running_clocks(
+            actor, now, _("calendar change on %(day)s") % {"day": day.isoformat()}
+        )
+
+
+def calendar_entries_from_library(years: Iterable[int]) -> list[WorkingDay]:
+    """China's holidays and make-up working days as the `holidays` library knows them."""
+    import holidays
+
+    years = sorted(set(years))
+    calendar = holidays.China(years=years, language="zh_CN")
+    entries = {
+        day: WorkingDay(date=day, is_working=False, name=str(label)[:100], source="holidays")
+        for day, label in calendar.items()
+        if day.year in years
+    }
+    for day in calendar.weekend_workdays:
+        if day.year in years:
+            entries[day] = WorkingDay(date=day, is_working=True, name="调休上班", source="holidays")
+    return sorted(entries.values(), key=lambda e: e.date)
+
+
+def working_days_import(
+    *, actor: User | None, years: Iterable[int], now: datetime | None = None
+) -> int:
+    """Add a year's schedule from the library; dates staff already set are kept as they are."""
+    now = _now(now)
+    if actor is not None and not perms.is_staff(actor):
+        raise PermissionRefused(_("Only bureau staff change the working-day calendar."))
+    with transaction.atomic():
+        existing = set(WorkingDay.objects.values_list("date", flat=True))
+        new = [e for e in calendar_entries_from_library(years) if e.date not in existing]
+        WorkingDay.objects.bulk_create(new)
+        if new:
+            _recompute_running_clocks(actor, now, _("calendar import"))
+    return len(new)
