@@ -29,11 +29,30 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.session_fingerprint = (
             session_fingerprint(session.session_key) if session is not None else None
         )
-        self.groups_joined = [user_group(user.pk)]
+        self.groups_joined = await self._groups_of(user)
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
         self.heartbeat = asyncio.create_task(self._heartbeat())
+
+    @staticmethod
+    async def _groups_of(user) -> list[str]:
+        """The user's own group, and those of their role, departments and enterprises."""
+        from channels.db import database_sync_to_async
+
+        from projects.realtime import STAFF_GROUP, department_group, enterprise_group
+
+        from .roles import STAFF, roles_of
+
+        def read():
+            groups = [user_group(user.pk)]
+            if STAFF in roles_of(user):
+                groups.append(STAFF_GROUP)
+            groups += [department_group(pk) for pk in user.departments.values_list("pk", flat=True)]
+            groups += [enterprise_group(pk) for pk in user.enterprises.values_list("pk", flat=True)]
+            return groups
+
+        return await database_sync_to_async(read)()
 
     async def disconnect(self, code):
         task = getattr(self, "heartbeat", None)
@@ -53,6 +72,20 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def receive_json(self, content, **kwargs):
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
+
+    async def event_signal(self, message):
+        """A change was committed: forward it if this user may read its stream."""
+        event = message.get("event") or {}
+        stream = event.get("stream")
+        if stream and await self._may_read(stream):
+            await self.send_json({"type": "event", **event})
+
+    async def _may_read(self, stream: str) -> bool:
+        from channels.db import database_sync_to_async
+
+        from projects.selectors import stream_readable
+
+        return await database_sync_to_async(stream_readable)(self.user, stream)
 
     async def session_ended(self, message):
         # Ticket connections have no session; they end with their user's deactivation.

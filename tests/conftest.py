@@ -35,6 +35,17 @@ def postgres(settings):
     return connection
 
 
+IN_MEMORY_LAYER = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+
+@pytest.fixture(autouse=True)
+def in_memory_channel_layer(request, settings):
+    """Unit tests use the in-memory layer; integration tests talk to the configured Redis."""
+    if request.node.get_closest_marker("integration") is None:
+        settings.CHANNEL_LAYERS = IN_MEMORY_LAYER
+    yield
+
+
 def free_port() -> int:
     with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
         sock.bind(("127.0.0.1", 0))
