@@ -6,7 +6,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 
-scripts = sorted(p for p in HERE.glob("*.py") if p.name != "run_all.py")
+# Names starting with "_" are helpers the benchmarks import (_common.py, _urls.py), not benchmarks.
+scripts = sorted(
+    p for p in HERE.glob("*.py") if p.name != "run_all.py" and not p.name.startswith("_")
+)
 if not scripts:
     print("no benchmarks yet")
 for script in scripts:

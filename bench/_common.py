@@ -1,0 +1,627 @@
+"""Shared by the benchmarks: a throwaway database, a realistic data set, timing and a table.
+
+Not a benchmark itself (run_all.py skips names starting with "_"). Import it before anything
+from Django: `setup_django()` points the settings at a fresh database and only then sets Django
+up, so a benchmark can never write to the development or production database.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import random
+import shutil
+import signal
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SETTINGS_MODULE = "portal.settings.test"
+
+
+# --- the throwaway database -------------------------------------------------------------------
+
+
+@dataclass
+class ThrowawayDatabase:
+    """Where the benchmark's data lives; `drop()` removes it (also run at exit)."""
+
+    vendor: str
+    name: str
+    tmpdir: Path
+    admin_url: str | None = None  # the PostgreSQL URL we were given, used only to create/drop
+    migrate_seconds: float = 0.0
+    _dropped: bool = field(default=False, repr=False)
+
+    @property
+    def description(self) -> str:
+        if self.vendor == "postgresql":
+            return f"PostgreSQL, throwaway database {self.name}"
+        return f"SQLite, throwaway file {self.name}"
+
+    def drop(self) -> None:
+        if self._dropped:
+            return
+        self._dropped = True
+        try:
+            from django.db import connections
+
+            connections.close_all()
+        except Exception:  # noqa: BLE001, S110 - Django may never have been set up
+            pass
+        if self.vendor == "postgresql" and self.admin_url:
+            _pg_execute(self.admin_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)
+        shutil.rmtree(self.tmpdir, ignore_errors=True)
+
+
+def _pg_execute(admin_url: str, statement: str, name: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL(statement).format(sql.Identifier(name)))
+
+
+def setup_django(*, urlconf: str | None = None, migrate: bool = True) -> ThrowawayDatabase:
+    """Create a fresh database, set Django up on it and migrate it.
+
+    SQLite in a temporary directory by default; with DATABASE_URL set, a new PostgreSQL database
+    `portal_bench_<pid>` on that server (the given database is only used to create and drop it).
+    """
+    os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
+    tmpdir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    os.environ["PORTAL_DATA_DIR"] = str(tmpdir)
+    url = os.environ.get("DATABASE_URL", "")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("postgres", "postgresql", "pgsql", "postgis"):
+            raise SystemExit(
+                f"bench: only PostgreSQL is supported in DATABASE_URL, not {parts.scheme}"
+            )
+        name = f"portal_bench_{os.getpid()}"
+        admin_url = urlunsplit(parts._replace(scheme="postgresql"))
+        db = ThrowawayDatabase("postgresql", name, tmpdir, admin_url=admin_url)
+        _pg_execute(admin_url, "DROP DATABASE IF EXISTS {}", name)  # a leftover of a dead pid
+        _pg_execute(admin_url, "CREATE DATABASE {}", name)
+        os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+    else:
+        os.environ.pop("DATABASE_URL", None)
+        name = str(tmpdir / "bench.sqlite3")
+        os.environ["SQLITE_PATH"] = name
+        db = ThrowawayDatabase("sqlite", name, tmpdir)
+    atexit.register(db.drop)
+    # A plain SIGTERM skips atexit; turn it into an exit so the database is still dropped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.db import connection
+
+    # Belt and braces: never migrate or fill anything but the database made above.
+    if connection.vendor != db.vendor or str(connection.settings_dict["NAME"]) != name:
+        db.drop()
+        raise SystemExit(f"bench: refusing to run on {connection.settings_dict['NAME']!r}")
+    if urlconf:
+        settings.ROOT_URLCONF = urlconf
+    if migrate:
+        from django.core.management import call_command
+
+        started = time.perf_counter()
+        call_command("migrate", verbosity=0, interactive=False)
+        db.migrate_seconds = time.perf_counter() - started
+    return db
+
+
+# --- a realistic data set ---------------------------------------------------------------------
+
+# A realistic mix of approval states across projects at every stage.
+STATUS_WEIGHTS = {
+    "pending": 25,
+    "received": 10,
+    "accepted": 20,
+    "supplement_requested": 7,
+    "approved": 30,
+    "rejected": 3,
+    "withdrawn": 5,
+}
+STAGE_WEIGHTS = {
+    "negotiating": 10,
+    "signed": 15,
+    "approvals": 45,
+    "construction": 25,
+    "production": 5,
+}
+DEPARTMENTS = [
+    ("发展和改革局", "Development and Reform Bureau", "发改"),
+    ("自然资源和规划局", "Natural Resources and Planning Bureau", "规划"),
+    ("生态环境分局", "Ecology and Environment Bureau", "环保"),
+    ("住房和城乡建设局", "Housing and Urban-Rural Development Bureau", "住建"),
+    ("应急管理局", "Emergency Management Bureau", "应急"),
+    ("消防救援大队", "Fire Rescue Brigade", "消防"),
+    ("水利局", "Water Resources Bureau", "水利"),
+    ("交通运输局", "Transport Bureau", "交通"),
+    ("市场监督管理局", "Market Regulation Bureau", "市监"),
+    ("商务局", "Commerce Bureau", "商务"),
+    ("人防办", "Civil Air Defence Office", "人防"),
+    ("气象局", "Meteorological Bureau", "气象"),
+    ("文化和旅游局", "Culture and Tourism Bureau", "文旅"),
+    ("农业农村局", "Agriculture and Rural Affairs Bureau", "农业"),
+    ("城市管理局", "Urban Management Bureau", "城管"),
+    ("卫生健康局", "Health Commission", "卫健"),
+    ("税务局", "Tax Bureau", "税务"),
+    ("供电公司", "Power Supply Company", "供电"),
+    ("行政审批局", "Administrative Approval Bureau", "审批"),
+    ("经济开发区管委会", "Economic Development Zone Committee", "开发区"),
+]
+MATERIALS = [
+    ("申请表", "Application form"),
+    ("营业执照", "Business licence"),
+    ("项目备案证明", "Project filing certificate"),
+    ("建设用地规划许可证", "Land-use planning permit"),
+    ("设计方案", "Design scheme"),
+    ("环境影响报告表", "Environmental impact report"),
+    ("安全预评价报告", "Safety pre-assessment"),
+    ("授权委托书", "Power of attorney"),
+    ("补充说明", "Supplementary note"),
+]
+ITEM_COUNT = 60
+
+
+@dataclass
+class Dataset:
+    staff: Any
+    helper: Any
+    helper_project_ids: list[int]
+    projects: int
+    approvals: int
+    materials: int
+    events: int
+    permissions: int
+    seconds: float
+
+
+def _chunks(seq: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(seq), size):
+        yield seq[start : start + size]
+
+
+def build_dataset(
+    *,
+    projects: int = 5000,
+    approvals_per_project: int = 20,
+    helper_projects: int = 30,
+    seed: int = 20260901,
+    chunk: int = 500,
+) -> Dataset:
+    """Fill the (throwaway) database with bulk_create: catalogue, people, projects, approvals.
+
+    The user `bench-staff` is staff; `bench-helper` is the lead helper of `helper_projects`
+    projects and holds exactly the guardian permissions `grant_helper` gives; about one helper
+    per 50 projects leads the others, with the same rows written in bulk.
+    """
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import transaction
+    from django.utils import timezone
+
+    from portal.models import User
+    from portal.roles import ROLE_GROUPS
+    from projects.clock import WorkingCalendar
+    from projects.models import (
+        Approval,
+        ApprovalItem,
+        ApprovalMaterial,
+        ApprovalPause,
+        Department,
+        Enterprise,
+        Event,
+        Industry,
+        ItemMaterial,
+        Project,
+        ProjectUserObjectPermission,
+        StreamHead,
+        Town,
+    )
+    from projects.permissions import HELPER_PERMISSIONS, grant_helper
+
+    if approvals_per_project > ITEM_COUNT:
+        raise SystemExit(f"bench: at most {ITEM_COUNT} approvals per project")
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    now = timezone.now()
+    today = timezone.localdate(now)
+    tz = timezone.get_current_timezone()
+    calendar = WorkingCalendar.load()
+    nth_cache: dict[tuple[date, int], date] = {}
+
+    def nth_after(start: date, n: int) -> date:
+        key = (start, n)
+        if key not in nth_cache:
+            nth_cache[key] = calendar.nth_after(start, n)
+        return nth_cache[key]
+
+    def at(day: date, hour: int = 10) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, rng.randrange(60), tzinfo=tz)
+
+    counts = {"approvals": 0, "materials": 0, "events": 0, "permissions": 0}
+    with transaction.atomic():
+        groups = {name: Group.objects.get_or_create(name=name)[0] for name in ROLE_GROUPS}
+        staff = User.objects.create_user(
+            "bench-staff", password=None, name="基准员工", is_staff=True, is_superuser=True
+        )
+        staff.groups.add(groups["Bureau staff"])
+        helper = User.objects.create_user("bench-helper", password=None, name="基准帮办")
+        helper.groups.add(groups["Helpers"])
+
+        departments = Department.objects.bulk_create(
+            Department(
+                name=name,
+                name_en=name_en,
+                short_name=short,
+                level=Department.Level.DISTRICT if i else Department.Level.CITY,
+            )
+            for i, (name, name_en, short) in enumerate(DEPARTMENTS)
+        )
+        towns = Town.objects.bulk_create(
+            Town(name=f"镇街{i}", name_en=f"Town {i}", is_zone=i % 4 == 0) for i in range(12)
+        )
+        items = ApprovalItem.objects.bulk_create(
+            ApprovalItem(
+                code=f"BENCH-ITEM-{i:03d}",
+                name=f"审批事项{i}",
+                name_en=f"Approval item {i}",
+                department=departments[i % len(departments)],
+                statutory_limit_days=(statutory := rng.choice((10, 15, 20, 30, 45))),
+                promised_limit_days=max(1, statutory // rng.choice((2, 3, 4))),
+                fully_online=rng.random() < 0.6,
+            )
+            for i in range(ITEM_COUNT)
+        )
+        item_materials: dict[int, list[ItemMaterial]] = {}
+        for item in items:
+            picked = rng.sample(MATERIALS, rng.randint(3, 5))
+            item_materials[item.pk] = [
+                ItemMaterial(item=item, name=n, name_en=e, key=pos < 2, position=pos)
+                for pos, (n, e) in enumerate(picked)
+            ]
+        ItemMaterial.objects.bulk_create(m for ms in item_materials.values() for m in ms)
+        industries = Industry.objects.bulk_create(
+            Industry(code=f"bench-industry-{i}", name=f"行业{i}", name_en=f"Industry {i}")
+            for i in range(6)
+        )
+        Industry.standard_items.through.objects.bulk_create(
+            Industry.standard_items.through(industry_id=ind.pk, approvalitem_id=item.pk)
+            for ind in industries
+            for item in rng.sample(items, 12)
+        )
+
+        # People: one officer per department, a helper per 50 projects, a user per enterprise.
+        officers = User.objects.bulk_create(
+            User(username=f"bench-officer-{i}", name=f"经办人{i}", password="!")
+            for i in range(len(departments))
+        )
+        helpers = User.objects.bulk_create(
+            User(username=f"bench-helper-{i}", name=f"帮办{i}", password="!")
+            for i in range(max(2, projects // 50))
+        )
+        enterprises = Enterprise.objects.bulk_create(
+            Enterprise(name=f"企业{i:05d}有限公司", name_en=f"Enterprise {i} Ltd", credit_code="")
+            for i in range(max(1, projects // 3))
+        )
+        enterprise_users = User.objects.bulk_create(
+            User(username=f"bench-enterprise-{i}", name=f"企业联系人{i}", password="!")
+            for i in range(len(enterprises))
+        )
+        memberships = User.groups.through
+        memberships.objects.bulk_create(
+            [memberships(user_id=u.pk, group_id=groups["Department officers"].pk) for u in officers]
+            + [memberships(user_id=u.pk, group_id=groups["Helpers"].pk) for u in helpers]
+            + [
+                memberships(user_id=u.pk, group_id=groups["Enterprise users"].pk)
+                for u in enterprise_users
+            ]
+        )
+        Department.officers.through.objects.bulk_create(
+            Department.officers.through(department_id=d.pk, user_id=u.pk)
+            for d, u in zip(departments, officers, strict=True)
+        )
+        officer_of = {d.pk: u.pk for d, u in zip(departments, officers, strict=True)}
+        Enterprise.users.through.objects.bulk_create(
+            Enterprise.users.through(enterprise_id=e.pk, user_id=u.pk)
+            for e, u in zip(enterprises, enterprise_users, strict=True)
+        )
+
+        project_ct = ContentType.objects.get_for_model(Project)
+        permission_ids = list(
+            Permission.objects.filter(
+                content_type=project_ct, codename__in=HELPER_PERMISSIONS
+            ).values_list("pk", flat=True)
+        )
+        if len(permission_ids) != len(HELPER_PERMISSIONS):
+            raise SystemExit("bench: the project permissions are missing; did migrate run?")
+
+        mine = set(rng.sample(range(projects), min(helper_projects, projects)))
+        stages, stage_weights = zip(*STAGE_WEIGHTS.items(), strict=True)
+        statuses, status_weights = zip(*STATUS_WEIGHTS.items(), strict=True)
+        helper_project_ids: list[int] = []
+        for first in range(0, projects, chunk):
+            numbers = range(first, min(projects, first + chunk))
+            batch = Project.objects.bulk_create(
+                Project(
+                    code=f"BENCH-{n:06d}",
+                    name=f"重大项目{n}",
+                    name_en=f"Major project {n}",
+                    enterprise=enterprises[n % len(enterprises)],
+                    industry=rng.choice(industries),
+                    town=rng.choice(towns),
+                    stage=rng.choices(stages, stage_weights)[0],
+                    investment=Decimal(rng.randrange(5_000, 5_000_000)),
+                    planned_start=today + timedelta(days=rng.randrange(-200, 400)),
+                    lead_helper=helper if n in mine else helpers[n % len(helpers)],
+                    leading_official=f"领导{n % 40}",
+                    description="基准测试项目。",
+                    registered_at=now - timedelta(minutes=rng.randrange(3 * 365 * 24 * 60)),
+                )
+                for n in numbers
+            )
+            helper_project_ids += [p.pk for n, p in zip(numbers, batch, strict=True) if n in mine]
+            others = [p for p in batch if p.lead_helper_id != helper.pk]
+            ProjectUserObjectPermission.objects.bulk_create(
+                ProjectUserObjectPermission(
+                    user_id=p.lead_helper_id, permission_id=perm, content_object_id=p.pk
+                )
+                for p in others
+                for perm in permission_ids
+            )
+            counts["permissions"] += len(others) * len(permission_ids)
+
+            approvals: list[Approval] = []
+            for project in batch:
+                for item in rng.sample(items, approvals_per_project):
+                    approvals.append(_approval(rng, project, item, statuses, status_weights))
+            for approval in approvals:
+                _clock(rng, approval, today, nth_after, at)
+            Approval.objects.bulk_create(approvals)
+            counts["approvals"] += len(approvals)
+
+            materials, pauses = [], []
+            for approval in approvals:
+                for source in item_materials[approval.item_id]:
+                    materials.append(_material(rng, approval, source))
+                if approval.paused_since is not None:
+                    pauses.append(
+                        ApprovalPause(
+                            approval=approval, requested_on=approval.paused_since, resumed_on=None
+                        )
+                    )
+            ApprovalMaterial.objects.bulk_create(materials, batch_size=5000)
+            ApprovalPause.objects.bulk_create(pauses)
+            counts["materials"] += len(materials)
+
+            # A few events per project: registered and accepted (public), helpers (internal).
+            events, heads = [], []
+            by_project: dict[int, list[Approval]] = {}
+            for approval in approvals:
+                by_project.setdefault(approval.project_id, []).append(approval)
+            for project in batch:
+                public = f"project:{project.pk}"
+                internal = f"{public}:internal"
+                events.append(
+                    Event(
+                        stream=public,
+                        seq=1,
+                        event="project.registered",
+                        at=project.registered_at,
+                        actor=staff,
+                        data={"code": project.code, "name": project.name},
+                    )
+                )
+                events.append(
+                    Event(
+                        stream=internal,
+                        seq=1,
+                        event="project.helpers_changed",
+                        at=project.registered_at,
+                        actor=staff,
+                        data={"lead_helper": f"user {project.lead_helper_id}", "helpers": []},
+                    )
+                )
+                seq = 1
+                for approval in by_project[project.pk]:
+                    if approval.accepted_at is not None and seq < 4:
+                        seq += 1
+                        events.append(
+                            Event(
+                                stream=public,
+                                seq=seq,
+                                event="approval.accepted",
+                                at=approval.accepted_at,
+                                actor_id=officer_of[approval.department_id],
+                                data={"approval_id": approval.pk, "status": "accepted"},
+                            )
+                        )
+                heads += [
+                    StreamHead(stream=public, last_seq=seq),
+                    StreamHead(stream=internal, last_seq=1),
+                ]
+            Event.objects.bulk_create(events, batch_size=5000)
+            StreamHead.objects.bulk_create(heads, batch_size=5000)
+            counts["events"] += len(events)
+
+        # The measured helper gets exactly what assigning a lead helper grants.
+        for project in Project.objects.filter(pk__in=helper_project_ids):
+            grant_helper(helper, project)
+            counts["permissions"] += len(HELPER_PERMISSIONS)
+
+    return Dataset(
+        staff=staff,
+        helper=helper,
+        helper_project_ids=sorted(helper_project_ids),
+        projects=projects,
+        seconds=time.perf_counter() - started,
+        **counts,
+    )
+
+
+def _approval(rng: random.Random, project, item, statuses, weights):
+    from projects.models import Approval
+
+    return Approval(
+        project=project,
+        item=item,
+        department_id=item.department_id,
+        status=rng.choices(statuses, weights)[0],
+        statutory_limit_days=item.statutory_limit_days,
+        promised_limit_days=item.promised_limit_days,
+    )
+
+
+def _clock(rng: random.Random, approval, today: date, nth_after, at) -> None:
+    """Fill received/accepted/decided dates and the stored clock the way the services would."""
+    status = approval.status
+    if status == "pending":
+        return
+    received_on = today - timedelta(days=rng.randrange(5, 120))
+    approval.received_at = at(received_on, 9)
+    if status == "received" or (status == "withdrawn" and rng.random() < 0.5):
+        return
+    accepted_on = min(today, received_on + timedelta(days=rng.randrange(0, 5)))
+    approval.accepted_at = at(accepted_on)
+    approval.accepted_on = accepted_on
+    if status == "supplement_requested":
+        # An open pause: the due dates are unknown until the enterprise answers.
+        approval.paused_since = min(today, accepted_on + timedelta(days=rng.randrange(1, 10)))
+        approval.materials_due = approval.paused_since + timedelta(days=10)
+        return
+    approval.due_date = nth_after(accepted_on, approval.promised_limit_days)
+    approval.statutory_due_date = nth_after(accepted_on, approval.statutory_limit_days)
+    if status in ("approved", "rejected", "withdrawn"):
+        decided = accepted_on + timedelta(days=rng.randrange(1, 2 * approval.promised_limit_days))
+        approval.decided_on = min(today, decided)
+        if status == "approved":
+            approval.conditions = "按批复要求建设。" if rng.random() < 0.2 else ""
+        elif status == "rejected":
+            approval.reason = "不符合规划要求。"
+
+
+def _material(rng: random.Random, approval, source):
+    from projects.models import ApprovalMaterial
+
+    state = ApprovalMaterial.State.EXPECTED
+    due = None
+    if approval.status == "supplement_requested" and not source.key and rng.random() < 0.7:
+        state, due = ApprovalMaterial.State.REQUESTED, approval.materials_due
+    elif approval.status == "accepted" and not source.key and rng.random() < 0.15:
+        state, due = ApprovalMaterial.State.MISSING, approval.due_date
+    elif approval.status != "pending":
+        state = ApprovalMaterial.State.PROVIDED
+    return ApprovalMaterial(
+        approval=approval,
+        name=source.name,
+        name_en=source.name_en,
+        key=source.key,
+        position=source.position,
+        state=state,
+        due=due,
+    )
+
+
+# --- timing and reporting ---------------------------------------------------------------------
+
+
+def percentile(samples: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile (pct in 0..100) of a non-empty sample."""
+    ordered = sorted(samples)
+    rank = max(1, -(-len(ordered) * pct // 100))  # ceil without floats drifting
+    return ordered[int(rank) - 1]
+
+
+@dataclass
+class Timing:
+    label: str
+    samples: list[float] = field(default_factory=list)  # seconds
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.samples) * 1000
+
+    @property
+    def p95_ms(self) -> float:
+        return percentile(self.samples, 95) * 1000
+
+
+def time_once(fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def time_interleaved(
+    calls: dict[str, Callable[[], Any]], *, requests: int, warmup: int
+) -> dict[str, Timing]:
+    """Time each call `requests` times, taking turns so drift and noise hit all of them alike."""
+    for _ in range(warmup):
+        for fn in calls.values():
+            fn()
+    timings = {label: Timing(label) for label in calls}
+    for _ in range(requests):
+        for label, fn in calls.items():
+            timings[label].samples.append(time_once(fn))
+    return timings
+
+
+def count_queries(fn: Callable[[], Any]) -> tuple[int, list[str]]:
+    """The number of SQL queries one call makes, with their SQL."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        fn()
+    return len(ctx.captured_queries), [q["sql"] for q in ctx.captured_queries]
+
+
+@contextmanager
+def stopwatch(label: str) -> Iterator[None]:
+    """Print how long a step took."""
+    print(f"{label} ...", end=" ", flush=True)
+    started = time.perf_counter()
+    yield
+    print(f"{time.perf_counter() - started:.1f} s", flush=True)
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """A plain-text table: the first column left-aligned, numbers right-aligned."""
+    cells = [[str(h) for h in headers]] + [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+
+    def line(row: Sequence[str]) -> str:
+        first, *rest = row
+        return "  ".join(
+            [first.ljust(widths[0])] + [c.rjust(w) for c, w in zip(rest, widths[1:], strict=True)]
+        )
+
+    print(line(cells[0]))
+    print("  ".join("-" * w for w in widths))
+    for row in cells[1:]:
+        print(line(row))
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    return str(value)
