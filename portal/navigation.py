@@ -32,6 +32,11 @@ NAV_ENTRIES = [
     ),
     NavEntry(_("Statistics"), "statistics"),
     NavEntry(_("Back office"), "wagtailadmin_home", frozenset({r.STAFF, r.EDITOR}), True),
+    NavEntry(
+        _("My account"),
+        "account",
+        frozenset({r.STAFF, r.EDITOR, r.HELPER, r.OFFICER, r.ENTERPRISE}),
+    ),
 ]
 
 

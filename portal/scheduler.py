@@ -17,16 +17,16 @@ from .models import PeriodicTaskRun
 logger = logging.getLogger(__name__)
 
 
-def current_slot(interval: int, now: datetime) -> int:
-    return int(now.timestamp()) // interval
+def current_slot(interval: int, now: datetime, offset: int = 0) -> int:
+    return (int(now.timestamp()) - offset) // interval
 
 
 def enqueue_due(*, now: datetime | None = None) -> list[str]:
     """Enqueue every periodic job whose current slot has not run yet; return their names."""
     now = now or timezone.now()
     enqueued = []
-    for name, (task_path, interval) in settings.PERIODIC_TASKS.items():
-        slot = current_slot(interval, now)
+    for name, (task_path, interval, *offset) in settings.PERIODIC_TASKS.items():
+        slot = current_slot(interval, now, offset[0] if offset else 0)
         try:
             with transaction.atomic():
                 run = PeriodicTaskRun.objects.create(name=name, slot=slot)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from .clock import WorkingCalendar
-from .models import Project
+from .models import Approval, Project
 from .selectors import (
     approval_for,
     approval_summary,
@@ -145,7 +146,7 @@ def _person(user) -> dict | None:
     return {"username": user.username, "name": user.get_full_name()} if user else None
 
 
-def _summary(project: Project, calendar: WorkingCalendar, today: date) -> dict:
+def _summary(project: Project, today: date) -> dict:
     counts: dict[str, int] = {}
     overdue, next_due = 0, None
     for approval in project.approvals.all():
@@ -174,7 +175,7 @@ def project_detail_data(user, project: Project) -> dict:
     today = timezone.localdate()
     streams = readable_project_streams(user, project)
     return {
-        **_summary(project, calendar, today),
+        **_summary(project, today),
         "industry": _ref(project.industry),
         "investment": float(project.investment) if project.investment is not None else None,
         "planned_start": project.planned_start,
@@ -198,13 +199,15 @@ def list_projects(request, filters: Query[ProjectFilters]):
         q=filters.q,
     )
     count = queryset.count()
+    # The summaries only count states and look at due dates: load just those columns.
+    light = Approval.objects.only("id", "project_id", "status", "due_date")
     page = list(
         queryset.select_related("enterprise", "lead_helper", "town")
-        .prefetch_related("approvals")
+        .prefetch_related(Prefetch("approvals", queryset=light))
         .order_by("-registered_at", "-id")[filters.offset : filters.offset + filters.limit]
     )
-    calendar, today = WorkingCalendar.load(), timezone.localdate()
-    return {"items": [_summary(p, calendar, today) for p in page], "count": count}
+    today = timezone.localdate()
+    return {"items": [_summary(p, today) for p in page], "count": count}
 
 
 @router.get("/projects/{project_id}", response=ProjectDetail, summary="One project")

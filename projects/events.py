@@ -5,6 +5,9 @@ stream's locked head row, so concurrent writers queue and never skip or repeat a
 signal goes out after commit: nothing is sent for a rolled-back change.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +18,21 @@ from django.utils import timezone
 from portal.realtime import send_to_groups_on_commit
 
 from .models import Event, StreamHead
+
+_live_signals = ContextVar("live_signals", default=True)
+
+
+@contextmanager
+def without_live_signals() -> Iterator[None]:
+    """Write events without waking consumers: for replaying history in bulk (the demo seed).
+
+    Nothing is lost: the log is the truth, and consumers read it when they (re)connect.
+    """
+    token = _live_signals.set(False)
+    try:
+        yield
+    finally:
+        _live_signals.reset(token)
 
 
 def project_stream(project_id: int) -> str:
@@ -64,12 +82,13 @@ def emit(
         actor=actor if actor is not None and actor.pk else None,
         data=_jsonable(data),
     )
-    from .realtime import groups_for_stream
+    if _live_signals.get():
+        from .realtime import groups_for_stream
 
-    send_to_groups_on_commit(
-        groups_for_stream(stream),
-        {"type": "event.signal", "event": serialize_event(row)},
-    )
+        send_to_groups_on_commit(
+            groups_for_stream(stream),
+            {"type": "event.signal", "event": serialize_event(row)},
+        )
     return row
 
 

@@ -205,7 +205,11 @@ class Project(Bilingual):
             ("view_internal", _("Can read the project's internal stream")),
             ("act_for_enterprise", _("Can act on behalf of the project unit")),
         ]
-        indexes = [models.Index(fields=["stage"])]
+        indexes = [
+            models.Index(fields=["stage"]),
+            # The lists' default order: the page query uses it instead of sorting every row.
+            models.Index(fields=["-registered_at", "-id"], name="project_registered_order"),
+        ]
 
 
 class ProjectUserObjectPermission(UserObjectPermissionBase):
@@ -261,6 +265,8 @@ class Approval(models.Model):
     materials_due = models.DateField(_("missing materials due"), null=True, blank=True)
     conditions = models.TextField(_("conditions"), blank=True)
     reason = models.TextField(_("reason of the last decision"), blank=True)
+    # The last deadline alert sent to the lead helper ("due_soon", "overdue"): each once.
+    alerted = models.CharField(_("deadline alert sent"), max_length=12, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -380,3 +386,100 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stream}#{self.seq} {self.event}"
+
+
+def _upload_path(instance, filename: str) -> str:
+    # The stored name never comes from the user: a random name under the project's folder.
+    import uuid
+    from pathlib import PurePosixPath
+
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    return f"projects/{instance.project_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class StoredFile(models.Model):
+    """An uploaded file, served only through the permission-checked view."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("file"), upload_to=_upload_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    internal = models.BooleanField(_("internal"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        verbose_name = _("file")
+        verbose_name_plural = _("files")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class MaterialVersion(models.Model):
+    """One upload of one material of an approval; each upload is a new version."""
+
+    class Review(models.TextChoices):
+        PENDING = "pending", _("awaiting review")
+        ACCEPTED = "accepted", _("accepted")
+        NEEDS_CORRECTION = "needs_correction", _("needs correction")
+
+    material = models.ForeignKey(
+        ApprovalMaterial, on_delete=models.CASCADE, related_name="versions"
+    )
+    number = models.PositiveSmallIntegerField(_("version"))
+    stored = models.OneToOneField(StoredFile, on_delete=models.PROTECT, related_name="version")
+    # Drafts are sent for online pre-review before the application is formally submitted.
+    draft = models.BooleanField(_("draft for pre-review"), default=False)
+    review = models.CharField(
+        _("review"), max_length=20, choices=Review.choices, default=Review.PENDING
+    )
+    review_note = models.TextField(_("review note"), blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("material version")
+        verbose_name_plural = _("material versions")
+        ordering = ["material", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["material", "number"], name="material_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.material} v{self.number}"
+
+
+class Comment(models.Model):
+    """A comment on a project or one of its approvals; internal ones only staff-side see."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="comments")
+    approval = models.ForeignKey(
+        Approval, on_delete=models.CASCADE, null=True, blank=True, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    body = models.TextField(_("comment"))
+    internal = models.BooleanField(_("internal"), default=False)
+    attachment = models.OneToOneField(
+        StoredFile, on_delete=models.SET_NULL, null=True, blank=True, related_name="comment"
+    )
+    created_at = models.DateTimeField(_("written at"))
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.body[:40]

@@ -25,14 +25,22 @@ def is_staff(user) -> bool:
     return STAFF in roles_of(user)
 
 
+def forget_cached_permissions(user) -> None:
+    """Drop what this user object remembers of its rights (after a grant or a revocation)."""
+    for name in ("_project_perm_cache", "_department_ids", "_enterprise_ids", "_portal_roles"):
+        user.__dict__.pop(name, None)
+
+
 def grant_helper(user, project: Project) -> None:
     for codename in HELPER_PERMISSIONS:
         assign_perm(f"projects.{codename}", user, project)
+    forget_cached_permissions(user)
 
 
 def revoke_helper(user, project: Project) -> None:
     for codename in HELPER_PERMISSIONS:
         remove_perm(f"projects.{codename}", user, project)
+    forget_cached_permissions(user)
 
 
 def _helper_codenames(user, project: Project) -> set[str]:
@@ -128,6 +136,30 @@ def can_transition(user, approval: Approval, action: str) -> bool:
     return is_enterprise_user_of(user, approval.project) or (
         "act_for_enterprise" in _helper_codenames(user, approval.project)
     )
+
+
+def can_upload_materials(user, project: Project) -> bool:
+    """The project unit, a helper on its behalf, or staff."""
+    return (
+        is_staff(user)
+        or is_enterprise_user_of(user, project)
+        or "act_for_enterprise" in _helper_codenames(user, project)
+    )
+
+
+def can_review_materials(user, approval: Approval) -> bool:
+    return is_staff(user) or is_officer_of(user, approval)
+
+
+def can_invite_for(user, enterprise_id: int) -> bool:
+    """Staff, and helpers of one of the enterprise's projects, invite its users."""
+    if is_staff(user):
+        return True
+    return ProjectUserObjectPermission.objects.filter(
+        user=user,
+        permission__codename="act_for_enterprise",
+        content_object__enterprise_id=enterprise_id,
+    ).exists()
 
 
 def allowed_actions(user, approval: Approval) -> list[str]:

@@ -203,3 +203,121 @@ def user_summary(user) -> dict[str, Any]:
         ),
         "language": user.language,
     }
+
+
+def project_page_queryset(user) -> QuerySet[Project]:
+    """A project with everything its page shows, in a fixed number of queries."""
+    from .models import ApprovalPause, MaterialVersion
+
+    versions = MaterialVersion.objects.select_related("stored", "reviewed_by").order_by("-number")
+    materials = ApprovalMaterial.objects.order_by("position", "id").prefetch_related(
+        Prefetch("versions", queryset=versions)
+    )
+    approvals = (
+        Approval.objects.select_related("item", "department")
+        .prefetch_related(
+            Prefetch("materials", queryset=materials),
+            Prefetch("pauses", queryset=ApprovalPause.objects.order_by("requested_on")),
+            "item__prerequisites",
+        )
+        .order_by("item__code")
+    )
+    return (
+        projects_visible_to(user)
+        .select_related("enterprise", "lead_helper", "town", "industry")
+        .prefetch_related(Prefetch("approvals", queryset=approvals), "helpers")
+    )
+
+
+def project_events(user, project: Project, limit: int = 60) -> list[Event]:
+    """The project's timeline: its public stream, and the internal one for those who may."""
+    streams = readable_project_streams(user, project)
+    return list(
+        Event.objects.filter(stream__in=streams)
+        .select_related("actor")
+        .order_by("-at", "-id")[:limit]
+    )
+
+
+def project_comments(user, project: Project):
+    from .models import Comment
+
+    comments = Comment.objects.filter(project=project).select_related(
+        "author", "approval__item", "attachment"
+    )
+    if not perms.can_view_internal(user, project):
+        comments = comments.filter(internal=False)
+    return list(comments)
+
+
+def still_needed_from_enterprise(project: Project) -> dict[str, list[dict[str, Any]]]:
+    """What the project unit must still send, derived from the checklists.
+
+    `urgent`: materials requested in a supplement, accepted as missing, or to correct, each
+    with its date; `to_apply`: pending approvals and how many of their materials have no file.
+    """
+    urgent, to_apply = [], []
+    for approval in project.approvals.all():
+        if approval.status == Approval.Status.PENDING:
+            without_file = [m for m in approval.materials.all() if not m.versions.all()]
+            if without_file:
+                to_apply.append({"approval": approval, "materials": without_file})
+            continue
+        for material in approval.materials.all():
+            versions = list(material.versions.all())
+            latest = versions[0] if versions else None
+            reason = None
+            if material.state == ApprovalMaterial.State.REQUESTED:
+                reason = "requested"
+            elif material.state == ApprovalMaterial.State.MISSING:
+                reason = "missing"
+            elif approval.is_open and latest is not None and latest.review == "needs_correction":
+                reason = "correct"
+            if reason:
+                urgent.append(
+                    {
+                        "approval": approval,
+                        "material": material,
+                        "reason": reason,
+                        "due": material.due,
+                        "note": latest.review_note if latest is not None else "",
+                    }
+                )
+    order = {"requested": 0, "missing": 1, "correct": 2}
+    urgent.sort(key=lambda n: (n["due"] or date.max, order[n["reason"]]))
+    return {"urgent": urgent, "to_apply": to_apply}
+
+
+def department_queue(user, *, today: date | None = None) -> QuerySet[Approval]:
+    """The open approvals of the officer's departments, oldest due first."""
+    from django.db.models import F
+
+    if perms.is_staff(user):
+        approvals = Approval.objects.all()
+    else:
+        approvals = Approval.objects.filter(department_id__in=perms._department_ids(user))
+    return (
+        approvals.filter(
+            status__in=[
+                Approval.Status.RECEIVED,
+                Approval.Status.ACCEPTED,
+                Approval.Status.SUPPLEMENT_REQUESTED,
+                Approval.Status.PENDING,
+            ]
+        )
+        .select_related("project__enterprise", "item", "department")
+        .prefetch_related("materials")
+        .order_by(F("due_date").asc(nulls_last=True), "received_at", "id")
+    )
+
+
+def file_for(user, file_id: int):
+    """A stored file the user may download, or NotVisible (404 for everyone else)."""
+    from .models import StoredFile
+
+    stored = StoredFile.objects.select_related("project").filter(pk=file_id).first()
+    if stored is None or not perms.can_view_project(user, stored.project):
+        raise NotVisible("file not found")
+    if stored.internal and not perms.can_view_internal(user, stored.project):
+        raise NotVisible("file not found")
+    return stored

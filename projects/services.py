@@ -34,6 +34,7 @@ from .models import (
     Town,
     WorkingDay,
 )
+from .notifications import enqueue_after_commit, notify_approval_event, notify_deadline
 
 S = Approval.Status
 
@@ -50,6 +51,7 @@ def _today(now: datetime) -> date:
 
 
 def _locked_approval(actor: User, approval_id: int, action: str) -> Approval:
+    perms.forget_cached_permissions(actor)  # decide on rights as they are now, not as cached
     approval = (
         Approval.objects.select_for_update(of=("self",))
         .select_related("project", "item", "department")
@@ -148,6 +150,8 @@ def _recompute_clock(approval: Approval, calendar: WorkingCalendar) -> bool:
         approval.statutory_due_date,
         approval.paused_working_days,
     )
+    if due != approval.due_date:
+        approval.alerted = ""  # a new due date earns new alerts
     approval.due_date, approval.statutory_due_date = due, statutory
     approval.paused_working_days = paused
     return changed
@@ -285,7 +289,7 @@ def approval_request_supplement(
         approval.reason = reason
         _recompute_clock(approval, WorkingCalendar.load())
         approval.save()
-        emit(
+        requested_event = emit(
             stream=project_stream(approval.project_id),
             event="approval.supplement_requested",
             actor=actor,
@@ -297,6 +301,7 @@ def approval_request_supplement(
                 materials_due=materials_due,
             ),
         )
+        enqueue_after_commit(notify_approval_event, requested_event.pk)
     return approval
 
 
@@ -342,7 +347,7 @@ def approval_approve(
         approval.decided_on = _today(now)
         approval.conditions = (conditions or "").strip()
         approval.save()
-        emit(
+        decided = emit(
             stream=project_stream(approval.project_id),
             event="approval.approved",
             actor=actor,
@@ -353,6 +358,7 @@ def approval_approve(
                 on_time=approval.due_date is None or approval.decided_on <= approval.due_date,
             ),
         )
+        enqueue_after_commit(notify_approval_event, decided.pk)
     return approval
 
 
@@ -371,13 +377,14 @@ def approval_reject(
         approval.decided_on = _today(now)
         approval.reason = reason
         approval.save()
-        emit(
+        decided = emit(
             stream=project_stream(approval.project_id),
             event="approval.rejected",
             actor=actor,
             at=now,
             data=_approval_data(approval, reason=reason),
         )
+        enqueue_after_commit(notify_approval_event, decided.pk)
     return approval
 
 
@@ -624,6 +631,7 @@ def project_assign_helpers(
 ) -> Project:
     """Assign the lead helper and the others; grants and revokes take effect at once."""
     now = _now(now)
+    perms.forget_cached_permissions(actor)
     with transaction.atomic():
         project = Project.objects.select_for_update().filter(pk=project_id).first()
         if project is None or not perms.can_view_project(actor, project):
@@ -717,3 +725,534 @@ def working_days_import(
         if new:
             _recompute_running_clocks(actor, now, _("calendar import"))
     return len(new)
+
+
+# --- materials: uploads, versions, pre-review -----------------------------------------------
+
+
+def _store_file(actor: User, project: Project, upload, *, internal: bool, now: datetime):
+    """Check and store an upload. Call last in a service: a later error leaves no file behind."""
+    from .files import check_upload
+    from .models import StoredFile
+
+    checked = check_upload(upload)
+    stored = StoredFile(
+        project=project,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        internal=internal,
+        uploaded_by=actor,
+        uploaded_at=now,
+    )
+    stored.file.save(checked.name, upload, save=False)
+    try:
+        stored.save()
+    except Exception:
+        stored.file.storage.delete(stored.file.name)
+        raise
+    return stored
+
+
+def material_upload(*, actor: User, material_id: int, upload, now: datetime | None = None) -> Any:
+    """The enterprise (or a helper for it) uploads a new version of one material.
+
+    Before the application is received it is a draft for online pre-review.
+    """
+    from .models import MaterialVersion
+
+    now = _now(now)
+    perms.forget_cached_permissions(actor)
+    with transaction.atomic():
+        material = (
+            ApprovalMaterial.objects.select_for_update(of=("self",))
+            .select_related("approval__project", "approval__item", "approval__department")
+            .filter(pk=material_id)
+            .first()
+        )
+        if material is None or not perms.can_view_project(actor, material.approval.project):
+            raise NotVisible(_("Material not found."))
+        approval = material.approval
+        if not perms.can_upload_materials(actor, approval.project):
+            raise PermissionRefused(
+                _("Only the project unit, or a helper on its behalf, uploads materials.")
+            )
+        # A material accepted as missing may still be supplied after the decision (先取证再补交).
+        if not approval.is_open and material.state != ApprovalMaterial.State.MISSING:
+            raise TransitionRefused(
+                _("This approval is %(status)s: its materials can no longer change.")
+                % {"status": approval.get_status_display()},
+                code="approval_closed",
+            )
+        number = (
+            material.versions.order_by("-number").values_list("number", flat=True).first() or 0
+        ) + 1
+        stored = _store_file(actor, approval.project, upload, internal=False, now=now)
+        version = MaterialVersion.objects.create(
+            material=material,
+            number=number,
+            stored=stored,
+            draft=approval.status == S.PENDING,
+        )
+        emit(
+            stream=project_stream(approval.project_id),
+            event="material.uploaded",
+            actor=actor,
+            at=now,
+            data=_approval_data(
+                approval,
+                material={"id": material.pk, "name": material.name},
+                version=number,
+                draft=version.draft,
+                file={"id": stored.pk, "name": stored.original_name, "size": stored.size},
+            ),
+        )
+    return version
+
+
+def material_review(
+    *,
+    actor: User,
+    version_id: int,
+    verdict: str,
+    note: str = "",
+    now: datetime | None = None,
+) -> Any:
+    """The officer marks one version accepted or "needs correction" (with a note).
+
+    Accepting the version of a material that was to be supplied later completes it.
+    """
+    from .models import MaterialVersion
+
+    now = _now(now)
+    note = (note or "").strip()
+    perms.forget_cached_permissions(actor)
+    with transaction.atomic():
+        version = (
+            MaterialVersion.objects.select_for_update(of=("self",))
+            .select_related(
+                "material__approval__project",
+                "material__approval__item",
+                "material__approval__department",
+                "stored",
+            )
+            .filter(pk=version_id)
+            .first()
+        )
+        if version is None or not perms.can_view_project(actor, version.material.approval.project):
+            raise NotVisible(_("Version not found."))
+        material = version.material
+        approval = material.approval
+        if not perms.can_transition(actor, approval, "accept"):
+            raise PermissionRefused(_("Only an officer of the department reviews materials."))
+        if verdict not in (
+            MaterialVersion.Review.ACCEPTED,
+            MaterialVersion.Review.NEEDS_CORRECTION,
+        ):
+            raise InvalidInput(_("Choose accepted or needs correction."), field="verdict")
+        if verdict == MaterialVersion.Review.NEEDS_CORRECTION and not note:
+            raise InvalidInput(_("Say what must be corrected."), field="note")
+        latest = material.versions.order_by("-number").values_list("pk", flat=True).first()
+        if latest != version.pk:
+            raise TransitionRefused(
+                _("A newer version of this material was uploaded; review that one."),
+                code="not_latest_version",
+            )
+        version.review = verdict
+        version.review_note = note
+        version.reviewed_by = actor
+        version.reviewed_at = now
+        version.save()
+        completed = False
+        if (
+            verdict == MaterialVersion.Review.ACCEPTED
+            and material.state == ApprovalMaterial.State.MISSING
+        ):
+            material.state = ApprovalMaterial.State.PROVIDED
+            material.due = None
+            material.save(update_fields=["state", "due"])
+            completed = True
+            if not approval.materials.filter(state=ApprovalMaterial.State.MISSING).exists():
+                approval.materials_due = None
+                approval.save(update_fields=["materials_due"])
+        emit(
+            stream=project_stream(approval.project_id),
+            event="material.reviewed",
+            actor=actor,
+            at=now,
+            data=_approval_data(
+                approval,
+                material={"id": material.pk, "name": material.name},
+                version=version.number,
+                verdict=verdict,
+                note=note,
+                draft=version.draft,
+                material_completed=completed,
+            ),
+        )
+    return version
+
+
+# --- comments -------------------------------------------------------------------------------
+
+
+def comment_add(
+    *,
+    actor: User,
+    project_id: int,
+    body: str,
+    approval_id: int | None = None,
+    internal: bool = False,
+    attachment=None,
+    now: datetime | None = None,
+) -> Any:
+    """A comment on the project or one approval; internal ones go to the internal stream."""
+    from .models import Comment
+
+    now = _now(now)
+    body = (body or "").strip()
+    if not body:
+        raise InvalidInput(_("Write something before sending."), field="body")
+    if len(body) > 5000:
+        raise InvalidInput(_("A comment may be at most 5,000 characters."), field="body")
+    perms.forget_cached_permissions(actor)
+    with transaction.atomic():
+        project = Project.objects.filter(pk=project_id).first()
+        if project is None or not perms.can_view_project(actor, project):
+            raise NotVisible(_("Project not found."))
+        if internal and not perms.can_view_internal(actor, project):
+            raise PermissionRefused(_("You may not write internal comments."))
+        approval = None
+        if approval_id is not None:
+            approval = project.approvals.select_related("item").filter(pk=approval_id).first()
+            if approval is None:
+                raise InvalidInput(
+                    _("That approval is not part of this project."), field="approval"
+                )
+        stored = None
+        if attachment is not None:
+            stored = _store_file(actor, project, attachment, internal=internal, now=now)
+        comment = Comment.objects.create(
+            project=project,
+            approval=approval,
+            author=actor,
+            body=body,
+            internal=internal,
+            attachment=stored,
+            created_at=now,
+        )
+        emit(
+            stream=(project_internal_stream if internal else project_stream)(project.pk),
+            event="comment.added",
+            actor=actor,
+            at=now,
+            data={
+                "comment_id": comment.pk,
+                "body": body,
+                "approval_id": approval.pk if approval else None,
+                "item": {"code": approval.item.code, "name": approval.item.name}
+                if approval
+                else None,
+                "file": {"id": stored.pk, "name": stored.original_name} if stored else None,
+            },
+        )
+    return comment
+
+
+# --- deadlines ------------------------------------------------------------------------------
+
+ALERT_ORDER = {"": 0, "due_soon": 1, "overdue": 2}
+
+
+def deadline_sweep(*, today: date | None = None, now: datetime | None = None) -> int:
+    """Nightly: approvals that turned due soon or overdue get one event and one alert each."""
+    from .clock import read_clock
+
+    now = _now(now)
+    today = today or _today(now)
+    calendar = WorkingCalendar.load()
+    alerted = 0
+    candidates = Approval.objects.filter(status=S.ACCEPTED, due_date__isnull=False).values_list(
+        "pk", flat=True
+    )
+    for approval_id in candidates.iterator():
+        with transaction.atomic():
+            approval = (
+                Approval.objects.select_for_update(of=("self",))
+                .select_related("item", "department")
+                .get(pk=approval_id)
+            )
+            if approval.status != S.ACCEPTED:
+                continue
+            colour = read_clock(calendar, approval, today).colour
+            if colour not in ("due_soon", "overdue"):
+                continue
+            if ALERT_ORDER[colour] <= ALERT_ORDER.get(approval.alerted, 0):
+                continue
+            approval.alerted = colour
+            approval.save(update_fields=["alerted"])
+            emit(
+                stream=project_stream(approval.project_id),
+                event=f"approval.{colour}",
+                actor=None,
+                at=now,
+                data=_approval_data(approval),
+            )
+            enqueue_after_commit(notify_deadline, approval.pk, colour)
+            alerted += 1
+    return alerted
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+def enterprise_user_invite(
+    *,
+    actor: User,
+    enterprise_id: int,
+    email: str,
+    name: str,
+    username: str | None = None,
+    language: str = "zh-hans",
+    now: datetime | None = None,
+) -> User:
+    """Create an enterprise user and email them a link to set their password (it expires)."""
+    from django.conf import settings
+    from django.contrib.auth.models import Group
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    from portal.roles import ROLE_GROUPS
+
+    from .notifications import send_invitation
+
+    now = _now(now)
+    email = (email or "").strip().lower()
+    name = (name or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput(_("Enter a valid email address."), field="email") from None
+    if not name:
+        raise InvalidInput(_("Enter the person's name."), field="name")
+    if language not in dict(settings.LANGUAGES):
+        raise InvalidInput(_("Unknown language."), field="language")
+    username = (username or email).strip()
+    perms.forget_cached_permissions(actor)
+    with transaction.atomic():
+        enterprise = Enterprise.objects.select_for_update().filter(pk=enterprise_id).first()
+        if enterprise is None:
+            raise NotVisible(_("Enterprise not found."))
+        if not perms.can_invite_for(actor, enterprise.pk):
+            raise PermissionRefused(
+                _("Only bureau staff and the enterprise's helpers invite its users.")
+            )
+        if (
+            User.objects.filter(username__iexact=username).exists()
+            or User.objects.filter(email__iexact=email).exists()
+        ):
+            raise InvalidInput(
+                _("Someone with this email or username has an account already."), field="email"
+            )
+        user = User(username=username, email=email, name=name, language=language)
+        user.set_unusable_password()
+        user.save()
+        group_name = next(g for g, role in ROLE_GROUPS.items() if role == "enterprise")
+        user.groups.add(Group.objects.get_or_create(name=group_name)[0])
+        enterprise.users.add(user)
+        for project_id in enterprise.projects.values_list("pk", flat=True):
+            emit(
+                stream=project_internal_stream(project_id),
+                event="enterprise.user_invited",
+                actor=actor,
+                at=now,
+                data={"username": user.username, "name": name, "enterprise": enterprise.name},
+            )
+        enqueue_after_commit(send_invitation, user.pk, actor.pk)
+    return user
+
+
+def user_deactivate(
+    *, actor: User, user_id: int, successor: User | None = None, now: datetime | None = None
+) -> User:
+    """Staff deactivate an account; a lead helper's projects go to the chosen successor."""
+    from portal.realtime import send_to_groups_on_commit, user_group
+    from portal.roles import HELPER, STAFF, roles_of
+
+    now = _now(now)
+    if not perms.is_staff(actor):
+        raise PermissionRefused(_("Only bureau staff deactivate accounts."))
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+        if user is None:
+            raise NotVisible(_("User not found."))
+        if user.pk == actor.pk:
+            raise TransitionRefused(_("You cannot deactivate your own account."), code="self")
+        if not user.is_active:
+            raise TransitionRefused(_("This account is already inactive."), code="inactive")
+        led = list(Project.objects.select_for_update().filter(lead_helper=user))
+        if led:
+            if successor is None:
+                raise InvalidInput(
+                    _("%(name)s leads %(count)d projects: choose who takes them over.")
+                    % {"name": user.get_full_name(), "count": len(led)},
+                    field="successor",
+                )
+            if (
+                successor.pk == user.pk
+                or not successor.is_active
+                or not ({HELPER, STAFF} & roles_of(successor))
+            ):
+                raise InvalidInput(
+                    _("The successor must be another active helper."), field="successor"
+                )
+        for project in led:
+            others = [u for u in project.helpers.all() if u.pk not in (user.pk, successor.pk)]
+            _set_helpers(actor, project, successor, others, now)
+        for project in Project.objects.select_for_update().filter(helpers=user):
+            others = [u for u in project.helpers.all() if u.pk != user.pk]
+            _set_helpers(actor, project, project.lead_helper, others, now)
+        user.is_active = False
+        user.save(update_fields=["is_active"])
+        emit(
+            stream=user_stream(user.pk),
+            event="account.deactivated",
+            actor=actor,
+            at=now,
+            data={
+                "handed_over_to": successor.username if (led and successor) else None,
+                "projects": [p.code for p in led],
+            },
+        )
+        # Close the person's open sockets on every process.
+        send_to_groups_on_commit([user_group(user.pk)], {"type": "session.ended", "session": None})
+    return user
+
+
+def project_items_add(
+    *, actor: User, project_id: int, items: Sequence[ApprovalItem], now: datetime | None = None
+) -> list[Approval]:
+    """Add approvals from the catalogue (with their prerequisites) to a registered project."""
+    now = _now(now)
+    perms.forget_cached_permissions(actor)
+    with transaction.atomic():
+        project = Project.objects.select_for_update().filter(pk=project_id).first()
+        if project is None or not perms.can_view_project(actor, project):
+            raise NotVisible(_("Project not found."))
+        if not perms.can_manage_project(actor, project):
+            raise PermissionRefused(_("Only bureau staff and the project's helpers do this."))
+        present = set(project.approvals.values_list("item_id", flat=True))
+        new = [i for i in _with_prerequisites(items) if i.pk not in present]
+        created = [_create_approval(project, item) for item in new]
+        if created:
+            emit(
+                stream=project_stream(project.pk),
+                event="project.approvals_added",
+                actor=actor,
+                at=now,
+                data={
+                    "approvals": [
+                        {"approval_id": a.pk, "code": a.item.code, "name": a.item.name}
+                        for a in created
+                    ]
+                },
+            )
+    return created
+
+
+def project_approval_remove(*, actor: User, approval_id: int, now: datetime | None = None) -> None:
+    """Drop an approval the project turned out not to need: only before anything happened."""
+    now = _now(now)
+    perms.forget_cached_permissions(actor)
+    with transaction.atomic():
+        approval = (
+            Approval.objects.select_for_update(of=("self",))
+            .select_related("project", "item")
+            .filter(pk=approval_id)
+            .first()
+        )
+        if approval is None or not perms.can_view_project(actor, approval.project):
+            raise NotVisible(_("Approval not found."))
+        if not perms.can_manage_project(actor, approval.project):
+            raise PermissionRefused(_("Only bureau staff and the project's helpers do this."))
+        if (
+            approval.status != S.PENDING
+            or approval.materials.filter(versions__isnull=False).exists()
+        ):
+            raise TransitionRefused(
+                _("Only a pending approval with no files yet can be removed; withdraw it instead."),
+                code="not_removable",
+            )
+        needed_by = Approval.objects.filter(
+            project_id=approval.project_id, item__prerequisites=approval.item
+        ).select_related("item")
+        if needed_by:
+            raise TransitionRefused(
+                _("%(names)s need this approval first.")
+                % {"names": "、".join(f"{a.item.code} {a.item.label}" for a in needed_by)},
+                code="needed_by_others",
+            )
+        data = {"approval_id": approval.pk, "code": approval.item.code, "name": approval.item.name}
+        project_id = approval.project_id
+        approval.delete()
+        emit(
+            stream=project_stream(project_id),
+            event="project.approval_removed",
+            actor=actor,
+            at=now,
+            data=data,
+        )
+
+
+PROJECT_FIELDS = (
+    "name",
+    "name_en",
+    "stage",
+    "industry",
+    "town",
+    "investment",
+    "planned_start",
+    "leading_official",
+    "description",
+    "is_major",
+)
+
+
+def project_update(
+    *, actor: User, project_id: int, now: datetime | None = None, **changes: Any
+) -> Project:
+    """Edit a project's facts, its stage among them; the change is an event on its stream."""
+    now = _now(now)
+    unknown = set(changes) - set(PROJECT_FIELDS)
+    if unknown:
+        raise InvalidInput(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))})
+    if "stage" in changes and changes["stage"] not in Project.Stage.values:
+        raise InvalidInput(_("Unknown stage."), field="stage")
+    if "name" in changes and not (changes["name"] or "").strip():
+        raise InvalidInput(_("A project needs a name."), field="name")
+    perms.forget_cached_permissions(actor)
+    with transaction.atomic():
+        project = Project.objects.select_for_update().filter(pk=project_id).first()
+        if project is None or not perms.can_view_project(actor, project):
+            raise NotVisible(_("Project not found."))
+        if not perms.can_manage_project(actor, project):
+            raise PermissionRefused(_("Only bureau staff and the project's helpers do this."))
+        changed = {}
+        for field, value in changes.items():
+            before = getattr(project, field)
+            if before != value:
+                changed[field] = {
+                    "from": str(before) if before is not None else None,
+                    "to": str(value) if value is not None else None,
+                }
+                setattr(project, field, value)
+        if changed:
+            project.save()
+            emit(
+                stream=project_stream(project.pk),
+                event="project.updated",
+                actor=actor,
+                at=now,
+                data={"changes": changed},
+            )
+    return project

@@ -223,16 +223,24 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILAPI_TOKEN_LAST_USED_INTERVAL = 60
 
+# --- Uploads ---------------------------------------------------------------------------------
+PORTAL_UPLOAD_MAX_BYTES = int(os.environ.get("PORTAL_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024)))
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
 # --- Portal ----------------------------------------------------------------------------------
 PORTAL_BASE_URL = WAGTAILADMIN_BASE_URL
 # Extra origins (scheme://host[:port]) allowed to open websockets besides the site itself.
 WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS")
 WEBSOCKET_HEARTBEAT_SECONDS = 25
 REALTIME_TICKET_SECONDS = 30
-# Fixed-interval jobs the scheduler enqueues: name -> (task path, interval in seconds).
+# Fixed-interval jobs the scheduler enqueues: name -> (task path, interval in seconds[, offset
+# in seconds from UTC midnight]). Daily jobs use the offset to run at a chosen time.
 PERIODIC_TASKS = {
     "wagtail.publish_scheduled": ("portal.tasks.publish_scheduled", 60),
     "portal.prune_housekeeping": ("portal.tasks.prune_housekeeping", 3600),
+    # 01:00 in Beijing (17:00 UTC): alerts are in the mailbox before the working day starts.
+    "projects.deadline_sweep": ("projects.tasks.deadline_sweep", 86400, 17 * 3600),
 }
 
 LOGGING = {

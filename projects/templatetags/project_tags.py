@@ -1,0 +1,30 @@
+from django import template
+
+from ..presentation import BALL_LABELS, COLOUR_LABELS, NEED_LABELS, event_sentence
+
+register = template.Library()
+
+
+@register.filter
+def colour_label(colour: str) -> str:
+    return str(COLOUR_LABELS.get(colour, colour))
+
+
+@register.filter
+def ball_label(ball: str | None) -> str:
+    return str(BALL_LABELS.get(ball, "—")) if ball else "—"
+
+
+@register.filter
+def need_label(reason: str) -> str:
+    return str(NEED_LABELS.get(reason, reason))
+
+
+@register.filter
+def event_label(event_type: str) -> str:
+    return event_sentence(event_type)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

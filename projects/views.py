@@ -1,0 +1,519 @@
+"""The pages of the project module. Thin: parse a form, call a selector or a service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Min, Q
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from portal.models import User
+from portal.roles import ENTERPRISE, HELPER, OFFICER, STAFF, roles_of
+
+from . import permissions as perms
+from . import selectors, services
+from .clock import WorkingCalendar
+from .errors import DomainError, NotVisible
+from .forms import (
+    AddItemsForm,
+    CommentForm,
+    DeactivateForm,
+    HelpersForm,
+    InviteForm,
+    ProfileForm,
+    ProjectFactsForm,
+    ProjectFilterForm,
+    ProjectForm,
+    ReviewForm,
+    TransitionForm,
+    UploadForm,
+)
+from .models import Approval, Project
+from .timeline import build_timeline
+
+OPEN = list(Approval.OPEN)
+
+
+def _not_found(function):
+    """A project, approval or file the user may not see is a 404, like a missing one."""
+
+    def wrapper(request, *args, **kwargs):
+        try:
+            return function(request, *args, **kwargs)
+        except NotVisible as error:
+            raise Http404(str(error)) from error
+
+    wrapper.__name__ = function.__name__
+    wrapper.__doc__ = function.__doc__
+    return wrapper
+
+
+def _refused(request, error: DomainError) -> None:
+    messages.error(request, str(error.message))
+
+
+def _back_to_project(project_id: int, anchor: str = ""):
+    return HttpResponseRedirect(reverse("project_detail", args=[project_id]) + anchor)
+
+
+# --- lists ------------------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def project_list(request):
+    """My projects: each with stage, approvals per state, next due date; overdue first."""
+    today = timezone.localdate()
+    form = ProjectFilterForm(request.GET or None)
+    queryset = selectors.projects_visible_to(request.user)
+    if form.is_valid():
+        data = form.cleaned_data
+        queryset = selectors.filter_projects(
+            queryset,
+            stage=data["stage"] or None,
+            town=data["town"].pk if data["town"] else None,
+            department=data["department"].pk if data["department"] else None,
+            q=data["q"] or None,
+        )
+    counts = {
+        f"n_{status}": Count("approvals", filter=Q(approvals__status=status))
+        for status in Approval.Status.values
+    }
+    queryset = (
+        queryset.select_related("enterprise", "town", "lead_helper")
+        .annotate(
+            overdue=Count(
+                "approvals",
+                filter=Q(approvals__status__in=OPEN, approvals__due_date__lt=today),
+            ),
+            next_due=Min(
+                "approvals__due_date",
+                filter=Q(approvals__status__in=OPEN, approvals__due_date__gte=today),
+            ),
+            **counts,
+        )
+        .order_by("-overdue", "next_due", "-registered_at", "id")
+    )
+    page = Paginator(queryset, 25).get_page(request.GET.get("page"))
+    statuses = [(s, label) for s, label in Approval.Status.choices]
+    for project in page:
+        project.by_status = [
+            (status, label, getattr(project, f"n_{status}")) for status, label in statuses
+        ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_register": perms.can_manage_project(request.user),
+            "today": today,
+        },
+    )
+
+
+@require_safe
+@login_required
+def approval_queue(request):
+    """The officer's department queue, oldest due first, with the actions at hand."""
+    user_roles = roles_of(request.user)
+    if not ({OFFICER, STAFF} & user_roles):
+        raise Http404
+    calendar, today = WorkingCalendar.load(), timezone.localdate()
+    page = Paginator(selectors.department_queue(request.user), 50).get_page(request.GET.get("page"))
+    rows = [
+        (
+            approval,
+            selectors.approval_summary(approval, calendar=calendar, today=today, user=request.user),
+        )
+        for approval in page
+    ]
+    return render(request, "projects/queue.html", {"page": page, "rows": rows, "today": today})
+
+
+# --- one project ------------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+@_not_found
+def project_detail(request, project_id: int):
+    user = request.user
+    project = selectors.project_page_queryset(user).filter(pk=project_id).first()
+    if project is None:
+        raise NotVisible("project not found")
+    calendar, today = WorkingCalendar.load(), timezone.localdate()
+    approvals = list(project.approvals.all())
+    summaries = {
+        a.pk: selectors.approval_summary(a, calendar=calendar, today=today, user=user)
+        for a in approvals
+    }
+    internal = perms.can_view_internal(user, project)
+    is_enterprise = perms.is_enterprise_user_of(user, project)
+    rows = [
+        {
+            "approval": a,
+            "summary": summaries[a.pk],
+            "transition_form": TransitionForm(approval=a, prefix=f"a{a.pk}"),
+            "can_review": perms.can_review_materials(user, a),
+        }
+        for a in approvals
+    ]
+    context = {
+        "project": project,
+        "rows": rows,
+        "timeline": build_timeline(project, approvals, summaries, today, calendar),
+        "events": selectors.project_events(user, project),
+        "comments": selectors.project_comments(user, project),
+        "comment_form": CommentForm(),
+        "upload_form": UploadForm(),
+        "review_form": ReviewForm(),
+        "internal": internal,
+        "is_enterprise": is_enterprise,
+        "can_upload": perms.can_upload_materials(user, project),
+        "can_manage": perms.can_manage_project(user, project),
+        "still_needed": selectors.still_needed_from_enterprise(project),
+        "today": today,
+        "streams": selectors.stream_heads(selectors.readable_project_streams(user, project)),
+    }
+    return render(request, "projects/project_detail.html", context)
+
+
+@require_POST
+@login_required
+@_not_found
+def approval_transition(request, project_id: int, approval_id: int):
+    approval = selectors.approval_for(request.user, approval_id)
+    if approval.project_id != project_id:
+        raise NotVisible("approval not found")
+    form = TransitionForm(request.POST, approval=approval, prefix=f"a{approval.pk}")
+    if not form.is_valid():
+        messages.error(
+            request,
+            _("Check the form: %(errors)s")
+            % {"errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())},
+        )
+        return _back_to_project(project_id, f"#approval-{approval.pk}")
+    data = form.cleaned_data
+    try:
+        services.approval_transition(
+            actor=request.user,
+            approval_id=approval.pk,
+            action=data["action"],
+            reason=data["reason"],
+            conditions=data["conditions"],
+            missing_materials=form.cleaned_missing(),
+            materials_due=data["materials_due"],
+        )
+    except DomainError as error:
+        if isinstance(error, NotVisible):
+            raise
+        _refused(request, error)
+    else:
+        messages.success(request, _("%(item)s: done.") % {"item": approval.item.label})
+    return _back_to_project(project_id, f"#approval-{approval.pk}")
+
+
+@require_POST
+@login_required
+@_not_found
+def material_upload(request, project_id: int, material_id: int):
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a file to upload."))
+        return _back_to_project(project_id)
+    try:
+        version = services.material_upload(
+            actor=request.user, material_id=material_id, upload=form.cleaned_data["file"]
+        )
+    except DomainError as error:
+        if isinstance(error, NotVisible):
+            raise
+        _refused(request, error)
+        return _back_to_project(project_id)
+    messages.success(
+        request,
+        _("%(name)s uploaded as version %(number)d.")
+        % {"name": version.material.label, "number": version.number},
+    )
+    return _back_to_project(project_id, f"#approval-{version.material.approval_id}")
+
+
+@require_POST
+@login_required
+@_not_found
+def material_review(request, project_id: int, version_id: int):
+    form = ReviewForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose accepted or needs correction."))
+        return _back_to_project(project_id)
+    try:
+        version = services.material_review(
+            actor=request.user,
+            version_id=version_id,
+            verdict=form.cleaned_data["verdict"],
+            note=form.cleaned_data["note"],
+        )
+    except DomainError as error:
+        if isinstance(error, NotVisible):
+            raise
+        _refused(request, error)
+        return _back_to_project(project_id)
+    messages.success(request, _("Review saved."))
+    return _back_to_project(project_id, f"#approval-{version.material.approval_id}")
+
+
+@require_POST
+@login_required
+@_not_found
+def comment_add(request, project_id: int):
+    form = CommentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Write something before sending."))
+        return _back_to_project(project_id, "#comments")
+    data = form.cleaned_data
+    try:
+        services.comment_add(
+            actor=request.user,
+            project_id=project_id,
+            body=data["body"],
+            approval_id=data["approval"],
+            internal=data["internal"],
+            attachment=data["attachment"],
+        )
+    except DomainError as error:
+        if isinstance(error, NotVisible):
+            raise
+        _refused(request, error)
+    return _back_to_project(project_id, "#comments")
+
+
+@require_safe
+@login_required
+@_not_found
+def file_download(request, file_id: int):
+    """Files are served only here, after the permission check; 404 for anyone else."""
+    stored = selectors.file_for(request.user, file_id)
+    inline = stored.content_type in ("application/pdf", "image/png", "image/jpeg")
+    response = FileResponse(
+        stored.file.open("rb"),
+        as_attachment=not inline,
+        filename=stored.original_name,
+        content_type=stored.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- registering and editing ------------------------------------------------------------------
+
+
+@login_required
+def project_register(request):
+    if not perms.can_manage_project(request.user):
+        raise Http404
+    form = ProjectForm(
+        request.POST or None,
+        initial={"lead_helper": request.user.pk} if HELPER in roles_of(request.user) else None,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            project = services.project_register(
+                actor=request.user,
+                code=data["code"],
+                name=data["name"],
+                name_en=data["name_en"],
+                enterprise=data["enterprise"],
+                industry=data["industry"],
+                use_industry_set=data["use_industry_set"],
+                town=data["town"],
+                stage=data["stage"],
+                investment=data["investment"],
+                planned_start=data["planned_start"],
+                leading_official=data["leading_official"],
+                lead_helper=data["lead_helper"],
+                helpers=list(data["helpers"]),
+                items=list(data["items"]),
+                description=data["description"],
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+        else:
+            messages.success(request, _("Project registered."))
+            return redirect("project_detail", project.pk)
+    return render(request, "projects/project_form.html", {"form": form})
+
+
+@login_required
+@_not_found
+def project_edit(request, project_id: int):
+    """Helpers and items, and inviting the enterprise's users."""
+    project = selectors.project_for(request.user, project_id)
+    if not perms.can_manage_project(request.user, project):
+        raise Http404
+    helpers_form = HelpersForm(
+        initial={
+            "lead_helper": project.lead_helper_id,
+            "helpers": list(project.helpers.values_list("pk", flat=True)),
+        }
+    )
+    items_form = AddItemsForm()
+    invite_form = InviteForm(initial={"language": "zh-hans"})
+    facts_form = ProjectFactsForm(instance=project)
+    if request.method == "POST":
+        what = request.POST.get("what")
+        try:
+            if what == "facts":
+                facts_form = ProjectFactsForm(request.POST, instance=Project(pk=project.pk))
+                if facts_form.is_valid():
+                    services.project_update(
+                        actor=request.user,
+                        project_id=project.pk,
+                        **{f: facts_form.cleaned_data[f] for f in ProjectFactsForm.Meta.fields},
+                    )
+                    messages.success(request, _("Project saved."))
+                    return redirect("project_edit", project.pk)
+            elif what == "helpers":
+                helpers_form = HelpersForm(request.POST)
+                if helpers_form.is_valid():
+                    services.project_assign_helpers(
+                        actor=request.user,
+                        project_id=project.pk,
+                        lead_helper=helpers_form.cleaned_data["lead_helper"],
+                        helpers=list(helpers_form.cleaned_data["helpers"]),
+                    )
+                    messages.success(request, _("Helpers saved."))
+                    return redirect("project_edit", project.pk)
+            elif what == "items":
+                items_form = AddItemsForm(request.POST)
+                if items_form.is_valid():
+                    added = services.project_items_add(
+                        actor=request.user,
+                        project_id=project.pk,
+                        items=list(items_form.cleaned_data["items"]),
+                    )
+                    messages.success(
+                        request, _("%(count)d approvals added.") % {"count": len(added)}
+                    )
+                    return redirect("project_edit", project.pk)
+            elif what == "remove":
+                services.project_approval_remove(
+                    actor=request.user, approval_id=int(request.POST.get("approval", 0))
+                )
+                messages.success(request, _("Approval removed."))
+                return redirect("project_edit", project.pk)
+            elif what == "invite":
+                invite_form = InviteForm(request.POST)
+                if invite_form.is_valid():
+                    person = services.enterprise_user_invite(
+                        actor=request.user,
+                        enterprise_id=project.enterprise_id,
+                        email=invite_form.cleaned_data["email"],
+                        name=invite_form.cleaned_data["name"],
+                        language=invite_form.cleaned_data["language"],
+                    )
+                    messages.success(
+                        request, _("Invitation sent to %(email)s.") % {"email": person.email}
+                    )
+                    return redirect("project_edit", project.pk)
+        except DomainError as error:
+            if isinstance(error, NotVisible):
+                raise
+            target = {"helpers": helpers_form, "items": items_form, "invite": invite_form}.get(what)
+            if target is not None and target.is_bound and error.field in target.fields:
+                target.add_error(error.field, str(error.message))
+            else:
+                _refused(request, error)
+    return render(
+        request,
+        "projects/project_edit.html",
+        {
+            "project": project,
+            "helpers_form": helpers_form,
+            "facts_form": facts_form,
+            "items_form": items_form,
+            "invite_form": invite_form,
+            "approvals": project.approvals.all(),
+            "enterprise_users": project.enterprise.users.all(),
+        },
+    )
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+@login_required
+def account(request):
+    """Profile and language; links to password change."""
+    form = ProfileForm(request.POST or None, instance=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        messages.success(request, _("Profile saved."))
+        from django.utils import translation
+
+        with translation.override(user.language):
+            return redirect(reverse("account"))
+    return render(request, "portal/account.html", {"form": form})
+
+
+@login_required
+def users_admin(request):
+    """Staff: the accounts, with deactivation."""
+    if STAFF not in roles_of(request.user):
+        raise Http404
+    users = (
+        User.objects.order_by("-is_active", "username")
+        .prefetch_related("groups", "departments", "enterprises")
+        .annotate(led=Count("led_projects"))
+    )
+    page = Paginator(users, 50).get_page(request.GET.get("page"))
+    return render(request, "portal/users.html", {"page": page})
+
+
+@login_required
+def user_deactivate(request, user_id: int):
+    if STAFF not in roles_of(request.user):
+        raise Http404
+    person = get_object_or_404(User, pk=user_id)
+    led = Project.objects.filter(lead_helper=person).order_by("code")
+    form = DeactivateForm(request.POST or None, user=person)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_deactivate(
+                actor=request.user, user_id=person.pk, successor=form.cleaned_data["successor"]
+            )
+        except DomainError as error:
+            if error.field in form.fields:
+                form.add_error(error.field, str(error.message))
+            else:
+                _refused(request, error)
+        else:
+            messages.success(
+                request, _("%(name)s can no longer sign in.") % {"name": person.get_full_name()}
+            )
+            return redirect("users_admin")
+    return render(
+        request,
+        "portal/user_deactivate.html",
+        {
+            "person": person,
+            "led": led,
+            "form": form,
+            "roles": roles_of(person),
+            "is_enterprise": ENTERPRISE in roles_of(person),
+        },
+    )
