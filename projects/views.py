@@ -326,7 +326,7 @@ def project_register(request):
     if not perms.can_manage_project(request.user):
         raise Http404
     form = ProjectForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={"lead_helper": request.user.pk} if HELPER in roles_of(request.user) else None,
     )
     if request.method == "POST" and form.is_valid():
@@ -459,7 +459,7 @@ def project_edit(request, project_id: int):
 @login_required
 def account(request):
     """Profile and language; links to password change."""
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(request.POST if request.method == "POST" else None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         messages.success(request, _("Profile saved."))
@@ -490,7 +490,7 @@ def user_deactivate(request, user_id: int):
         raise Http404
     person = get_object_or_404(User, pk=user_id)
     led = Project.objects.filter(lead_helper=person).order_by("code")
-    form = DeactivateForm(request.POST or None, user=person)
+    form = DeactivateForm(request.POST if request.method == "POST" else None, user=person)
     if request.method == "POST" and form.is_valid():
         try:
             services.user_deactivate(

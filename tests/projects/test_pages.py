@@ -1,0 +1,311 @@
+"""The project pages for each role: what is shown, what is not, what can be done."""
+
+import pytest
+from bs4 import BeautifulSoup
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from projects.models import Comment, Event
+from projects.services import approval_transition, comment_add
+from tests.projects import factories as f
+from tests.projects.conftest import at
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["staff", "helper", "helper2", "officer", "housing_officer", "enterprise", "enterprise2"]
+SEES_OWN = {"staff", "helper", "officer", "housing_officer", "enterprise"}
+
+
+def page(client, user, url, status=200):
+    client.force_login(user)
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    return BeautifulSoup(response.content, "html.parser") if status == 200 else response
+
+
+def text(soup) -> str:
+    return " ".join(soup.get_text(" ").split())
+
+
+# --- /projects/ -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "codes"),
+    [
+        ("staff", {"GLASS", "LOGI"}),
+        ("helper", {"GLASS"}),
+        ("helper2", {"LOGI"}),
+        ("officer", {"GLASS", "LOGI"}),
+        ("housing_officer", {"GLASS"}),
+        ("enterprise", {"GLASS"}),
+        ("enterprise2", {"LOGI"}),
+    ],
+)
+def test_my_projects_lists_what_each_role_may_see(client, world, role, codes):
+    soup = page(client, getattr(world, role), "/en/projects/")
+    shown = {row.select_one(".muted").get_text().split(" · ")[0].strip()
+             for row in soup.select("tr[data-project]")}
+    assert shown == codes
+
+
+def test_overdue_projects_come_first_and_filters_work(client, world):
+    land = world.approval(world.other, "LAND")
+    approval_transition(actor=world.staff, approval_id=land.pk, action="receive",
+                        now=at(2026, 9, 1))
+    approval_transition(actor=world.staff, approval_id=land.pk, action="accept",
+                        now=at(2026, 9, 1))
+    soup = page(client, world.staff, "/en/projects/")
+    rows = soup.select("tr[data-project]")
+    assert rows[0]["data-project"] == str(world.other.pk)
+    assert "has-overdue" in rows[0]["class"]
+    assert [r["data-project"] for r in page(client, world.staff, "/en/projects/?q=GLASS")
+            .select("tr[data-project]")] == [str(world.own.pk)]
+    by_dept = page(client, world.staff, f"/en/projects/?department={world.housing.pk}")
+    assert [r["data-project"] for r in by_dept.select("tr[data-project]")] == [str(world.own.pk)]
+    assert page(client, world.staff, "/en/projects/?stage=production").select(
+        "tr[data-project]") == []
+    bad = page(client, world.staff, "/en/projects/?stage=nonsense&town=abc")
+    assert len(bad.select("tr[data-project]")) == 2  # bad filters are ignored, not an error
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, world):
+    response = client.get("/en/projects/")
+    assert response.status_code == 302 and "/en/accounts/login/" in response["Location"]
+
+
+def grow(world, n):
+    for _ in range(n):
+        project = f.project(world.staff, world.ent_a, [world.build], lead=world.helper)
+        land = project.approvals.get(item__code="LAND")
+        approval_transition(actor=world.staff, approval_id=land.pk, action="receive")
+        approval_transition(actor=world.staff, approval_id=land.pk, action="accept")
+        comment_add(actor=world.helper, project_id=project.pk, body="进展", internal=True)
+
+
+def queries(client, url):
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.parametrize("role", ["staff", "helper", "officer", "enterprise"])
+def test_page_query_counts_are_constant_as_data_grows(client, world, role):
+    client.force_login(getattr(world, role))
+    grow(world, 2)
+    urls = ["/en/projects/", f"/en/projects/{world.own.pk}/"]
+    if role in ("staff", "officer"):
+        urls.append("/en/queue/")
+    for url in urls:  # warm the per-process caches (content types, locales)
+        client.get(url)
+    small = [queries(client, url) for url in urls]
+    grow(world, 10)
+    assert [queries(client, url) for url in urls] == small
+
+
+# --- /projects/<id>/ --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_project_page_is_404_for_those_who_may_not_see_it(client, world, role):
+    if role in SEES_OWN:
+        soup = page(client, getattr(world, role), f"/en/projects/{world.own.pk}/")
+        assert soup.h1.get_text() == world.own.name
+    else:
+        page(client, getattr(world, role), f"/en/projects/{world.own.pk}/", status=404)
+
+
+def test_the_enterprise_sees_what_is_still_needed_and_no_internal_matter(client, world):
+    land = world.approval(world.own, "LAND")
+    for action, extra in [("receive", {}), ("accept", {}),
+                          ("request_supplement", {"reason": "盖章不清", "missing_materials": ["申请表"],
+                                                  "materials_due": at(2026, 12, 20).date()})]:
+        approval_transition(actor=world.officer, approval_id=land.pk, action=action, **extra)
+    comment_add(actor=world.helper, project_id=world.own.pk, body="内部意见：催办", internal=True)
+    comment_add(actor=world.helper, project_id=world.own.pk, body="请尽快补正", internal=False)
+    soup = page(client, world.enterprise, f"/en/projects/{world.own.pk}/")
+    needed = soup.select_one(".still-needed")
+    assert needed.h2.get_text() == "What we still need from you"
+    assert "Application form" in text(needed) and "2026-12-20" in text(needed)
+    body = text(soup)
+    assert "请尽快补正" in body
+    assert "内部意见" not in body
+    assert not soup.select(".event--internal")
+    assert soup.select_one('input[name="internal"]') is None
+    assert "project:%d:internal" % world.own.pk not in soup.select_one(".event-list")[
+        "data-streams"]
+    # The enterprise may send the supplement, not decide.
+    actions = {i["value"] for i in soup.select(f"#approval-{land.pk} input[name$='-action']")}
+    assert actions == {"supplement", "withdraw"}
+
+
+def test_staff_side_sees_internal_comments_and_events(client, world):
+    comment_add(actor=world.helper, project_id=world.own.pk, body="内部意见：催办", internal=True)
+    soup = page(client, world.officer, f"/en/projects/{world.own.pk}/")
+    assert "内部意见" in text(soup)
+    assert soup.select(".event--internal")
+
+
+@pytest.mark.parametrize(
+    ("role", "actions"),
+    [
+        ("officer", {"receive"}),
+        ("staff", {"receive", "withdraw"}),
+        ("helper", set()),
+        ("housing_officer", set()),
+        ("enterprise", {"withdraw"}),
+    ],
+)
+def test_each_viewer_gets_the_transition_forms_they_may_use(client, world, role, actions):
+    land = world.approval(world.own, "LAND")
+    soup = page(client, getattr(world, role), f"/en/projects/{world.own.pk}/")
+    shown = {i["value"] for i in soup.select(f"#approval-{land.pk} input[name$='-action']")}
+    assert shown == actions
+
+
+def test_a_transition_through_the_page_and_a_refusal_that_says_why(client, world):
+    land = world.approval(world.own, "LAND")
+    client.force_login(world.officer)
+    url = f"/en/projects/{world.own.pk}/approvals/{land.pk}/transition/"
+    response = client.post(url, {f"a{land.pk}-action": "receive"}, follow=True)
+    assert response.redirect_chain[-1][0].endswith(f"/en/projects/{world.own.pk}/#approval-{land.pk}")
+    land.refresh_from_db()
+    assert land.status == "received"
+    refused = client.post(url, {f"a{land.pk}-action": "approve"}, follow=True)
+    assert "Cannot approve an approval that is received" in refused.content.decode()
+    key = client.post(url, {f"a{land.pk}-action": "accept",
+                            f"a{land.pk}-missing_materials": [land.materials.get(key=True).pk]},
+                      follow=True)
+    assert "Key materials are missing" in key.content.decode()
+    land.refresh_from_db()
+    assert land.status == "received"
+
+
+def test_transitions_on_someone_elses_approval_are_404(client, world):
+    land = world.approval(world.own, "LAND")
+    client.force_login(world.water_officer)
+    url = f"/en/projects/{world.own.pk}/approvals/{land.pk}/transition/"
+    assert client.post(url, {f"a{land.pk}-action": "receive"}).status_code == 404
+    other = world.approval(world.other, "LAND")
+    client.force_login(world.officer)
+    # An approval of another project under this project's URL is not found either.
+    mixed = f"/en/projects/{world.own.pk}/approvals/{other.pk}/transition/"
+    assert client.post(mixed, {f"a{other.pk}-action": "receive"}).status_code == 404
+
+
+def test_the_timeline_draws_bars_pauses_and_prerequisite_arrows(client, world):
+    land = world.approval(world.own, "LAND")
+    for action, extra in [("receive", {}), ("accept", {}),
+                          ("request_supplement", {"reason": "r", "missing_materials": ["申请表"]})]:
+        approval_transition(actor=world.officer, approval_id=land.pk, action=action,
+                            now=at(2026, 11, 2), **extra)
+    approval_transition(actor=world.enterprise, approval_id=land.pk, action="supplement",
+                        now=at(2026, 11, 6))
+    soup = page(client, world.helper, f"/en/projects/{world.own.pk}/")
+    chart = soup.select_one("svg.timeline__chart")
+    assert len(chart.select("rect.bar")) == 3
+    assert len(chart.select("rect.pause")) == 1
+    assert len(chart.select("path.arrow")) == 2  # LAND -> PLAN -> BUILD
+    assert chart.select_one("line.today") is not None
+
+
+def test_print_stylesheet_hides_the_forms(client, world):
+    soup = page(client, world.helper, f"/en/projects/{world.own.pk}/")
+    assert "no-print" in soup.select_one(".approval-details")["class"]
+    assert "no-print" in soup.select_one("#comments")["class"]
+
+
+# --- /queue/ -----------------------------------------------------------------------------------
+
+
+def test_the_queue_lists_the_departments_open_approvals_oldest_due_first(client, world):
+    own_land = world.approval(world.own, "LAND")
+    other_land = world.approval(world.other, "LAND")
+    for approval, when in [(own_land, at(2026, 11, 2)), (other_land, at(2026, 10, 12))]:
+        approval_transition(actor=world.officer, approval_id=approval.pk, action="receive",
+                            now=when)
+        approval_transition(actor=world.officer, approval_id=approval.pk, action="accept",
+                            now=when)
+    soup = page(client, world.officer, "/en/queue/")
+    ids = [row["data-approval"] for row in soup.select("tr[data-approval]")]
+    assert ids[:2] == [str(other_land.pk), str(own_land.pk)]
+    build = world.approval(world.own, "BUILD")
+    assert str(build.pk) not in ids  # another department's
+    assert soup.select(f'tr[data-approval="{own_land.pk}"] form')
+
+
+@pytest.mark.parametrize("role", ["helper", "enterprise", "enterprise2"])
+def test_the_queue_is_not_for_others(client, world, role):
+    page(client, getattr(world, role), "/en/queue/", status=404)
+
+
+# --- registering and editing -------------------------------------------------------------------
+
+
+def test_a_helper_registers_a_project_with_prerequisites_and_becomes_its_lead(client, world):
+    client.force_login(world.helper)
+    response = client.post(
+        "/en/projects/new/",
+        {
+            "code": "NEW-1", "name": "新项目", "enterprise": world.ent_a.pk,
+            "stage": "negotiating", "lead_helper": world.helper.pk, "items": [world.build.pk],
+        },
+    )
+    assert response.status_code == 302
+    project = world.own.__class__.objects.get(code="NEW-1")
+    assert response["Location"] == f"/en/projects/{project.pk}/"
+    assert sorted(project.approvals.values_list("item__code", flat=True)) == [
+        "BUILD", "LAND", "PLAN"]
+    again = client.post("/en/projects/new/", {"code": "NEW-1", "name": "x",
+                                              "enterprise": world.ent_a.pk,
+                                              "stage": "negotiating"})
+    assert again.status_code == 200
+    assert "A project with this code exists already." in again.content.decode()
+
+
+@pytest.mark.parametrize("role", ["officer", "enterprise"])
+def test_only_staff_and_helpers_register(client, world, role):
+    page(client, getattr(world, role), "/en/projects/new/", status=404)
+
+
+def test_editing_helpers_items_and_stage(client, world):
+    client.force_login(world.helper)
+    url = f"/en/projects/{world.own.pk}/edit/"
+    assert client.get(url).status_code == 200
+    extra = f.item(world.housing, "EXTRA")
+    client.post(url, {"what": "items", "items": [extra.pk]})
+    assert world.own.approvals.filter(item__code="EXTRA").exists()
+    removed = world.own.approvals.get(item__code="EXTRA")
+    client.post(url, {"what": "remove", "approval": removed.pk})
+    assert not world.own.approvals.filter(item__code="EXTRA").exists()
+    refused = client.post(url, {"what": "remove",
+                                "approval": world.approval(world.own, "LAND").pk}, follow=True)
+    assert "need this approval first" in refused.content.decode()
+    client.post(url, {"what": "facts", "name": world.own.name, "stage": "signed"})
+    world.own.refresh_from_db()
+    assert world.own.stage == "signed"
+    assert Event.objects.filter(stream=f"project:{world.own.pk}",
+                                event="project.updated").exists()
+    client.post(url, {"what": "helpers", "lead_helper": world.helper.pk,
+                      "helpers": [world.helper2.pk]})
+    assert list(world.own.helpers.all()) == [world.helper2]
+    page(client, world.enterprise, url, status=404)
+    page(client, world.helper2 if False else world.officer, url, status=404)
+
+
+def test_comments_public_and_internal(client, world):
+    client.force_login(world.enterprise)
+    url = f"/en/projects/{world.own.pk}/comments/"
+    client.post(url, {"body": "我们已准备好材料"})
+    refused = client.post(url, {"body": "偷偷内部", "internal": "on"}, follow=True)
+    assert "You may not write internal comments." in refused.content.decode()
+    assert list(Comment.objects.values_list("body", "internal")) == [("我们已准备好材料", False)]
+    client.force_login(world.helper)
+    client.post(url, {"body": "内部：催规划局", "internal": "on"})
+    internal = Event.objects.filter(stream=f"project:{world.own.pk}:internal",
+                                    event="comment.added")
+    assert internal.count() == 1
+    assert client.post(url, {"body": "  "}, follow=True).status_code == 200
+    assert Comment.objects.count() == 2
+    client.force_login(world.enterprise2)
+    assert client.post(url, {"body": "guess"}).status_code == 404
