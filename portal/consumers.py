@@ -1,21 +1,41 @@
 """The one websocket of a browser tab: `/ws/events/`.
 
-This consumer authenticates the connection (session cookie, or a one-time ticket checked by
-the Origin validator), joins the groups of its user, keeps the connection alive with
-heartbeats and closes it when the user's session ends.
+Protocol (JSON):
+- client -> server `{"type": "resume", "after": {"project:12": 40, ...}}`: send what follows
+  each named cursor, then live events. A stream the client does not name starts from the
+  moment of connection.
+- server -> client `{"type": "event", "stream", "seq", "event", "at", "actor", "data"}`, each
+  once and in seq order per stream; `{"type": "heartbeat"}` every 25 s; `{"type": "resync",
+  "stream"}` when a cursor cannot be served (ahead of the log, or no longer readable).
+
+Delivery follows the Zulip lesson: the event log is the truth. A signal from the channel
+layer is forwarded when its seq is the next one; a gap, a first sight of a stream, a resume
+or the process poller reads the log instead. Permission is decided per stream, cached per
+connection and forgotten when the user's own stream says their access changed.
 """
+
+from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
+from .live import CLOSE_RECONNECT, hub
 from .realtime import user_group
 from .signals import session_fingerprint
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_SESSION_ENDED = 4001
+CLOSE_DEACTIVATED = 4403
+MAX_RESUME_STREAMS = 2000
+ACCESS_EVENTS = {"project.assigned", "project.unassigned", "account.deactivated"}
+PERMISSION_TTL = 60.0
+
+__all__ = ["CLOSE_RECONNECT", "EventsConsumer"]
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
@@ -29,17 +49,24 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.session_fingerprint = (
             session_fingerprint(session.session_key) if session is not None else None
         )
+        self.cursors: dict[str, int] = {}
+        self.readable: dict[str, tuple[bool, float]] = {}
+        self.lock = asyncio.Lock()
+        # Events with a larger id were written after this connection: "from now on".
+        self.base_id = await _last_event_id()
         self.groups_joined = await self._groups_of(user)
         for group in self.groups_joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+            try:
+                await self.channel_layer.group_add(group, self.channel_name)
+            except Exception:  # Redis away: the poller still delivers, slower
+                break
         await self.accept()
+        hub.register(self)
         self.heartbeat = asyncio.create_task(self._heartbeat())
 
     @staticmethod
     async def _groups_of(user) -> list[str]:
         """The user's own group, and those of their role, departments and enterprises."""
-        from channels.db import database_sync_to_async
-
         from projects.realtime import STAFF_GROUP, department_group, enterprise_group
 
         from .roles import STAFF, roles_of
@@ -55,6 +82,7 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         return await database_sync_to_async(read)()
 
     async def disconnect(self, code):
+        hub.unregister(self)
         task = getattr(self, "heartbeat", None)
         if task is not None:
             task.cancel()
@@ -69,28 +97,144 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await asyncio.sleep(settings.WEBSOCKET_HEARTBEAT_SECONDS)
             await self.send_json({"type": "heartbeat"})
 
+    # --- from the client ----------------------------------------------------------------
+
+    @classmethod
+    async def decode_json(cls, text_data):
+        import json
+
+        try:
+            return json.loads(text_data)
+        except ValueError:
+            return None  # ignored: a bad message must not end the connection
+
     async def receive_json(self, content, **kwargs):
-        if isinstance(content, dict) and content.get("type") == "ping":
+        if not isinstance(content, dict):
+            return
+        kind = content.get("type")
+        if kind == "ping":
             await self.send_json({"type": "pong"})
+        elif kind == "resume":
+            after = content.get("after") or {}
+            if not isinstance(after, dict) or len(after) > MAX_RESUME_STREAMS:
+                await self.send_json({"type": "error", "detail": "after: a map of stream -> seq"})
+                return
+            async with self.lock:
+                for stream, seq in after.items():
+                    if not isinstance(stream, str) or not isinstance(seq, int) or seq < 0:
+                        continue
+                    await self._resume(stream[:80], seq)
+
+    async def _resume(self, stream: str, seq: int) -> None:
+        if not await self._may_read(stream):
+            self.cursors.pop(stream, None)
+            await self.send_json({"type": "resync", "stream": stream})
+            return
+        head = await _head(stream)
+        if seq > head:  # the client knows more than the log: it must reload
+            await self.send_json({"type": "resync", "stream": stream})
+            return
+        self.cursors[stream] = seq
+        await self._read_log(stream)
+
+    # --- from the channel layer and the poller ------------------------------------------
 
     async def event_signal(self, message):
-        """A change was committed: forward it if this user may read its stream."""
+        """A change was committed somewhere: forward it, or read the log on a gap."""
         event = message.get("event") or {}
-        stream = event.get("stream")
-        if stream and await self._may_read(stream):
-            await self.send_json({"type": "event", **event})
+        stream, seq = event.get("stream"), event.get("seq")
+        if not isinstance(stream, str) or not isinstance(seq, int):
+            return
+        async with self.lock:
+            if not await self._may_read(stream):
+                if self.cursors.pop(stream, None) is not None:
+                    await self.send_json({"type": "resync", "stream": stream})
+                return
+            cursor = self.cursors.get(stream)
+            if cursor is not None and seq <= cursor:
+                return  # seen already
+            if cursor is not None and seq == cursor + 1:
+                await self._send_event(event)
+            else:
+                await self._read_log(stream)  # a gap, or the first event of a stream
+
+    async def catch_up_heads(self, heads: dict[str, int]) -> None:
+        """The poller saw these streams move: read the log where this socket is behind."""
+        async with self.lock:
+            for stream, last_seq in heads.items():
+                cursor = self.cursors.get(stream)
+                if cursor is not None and cursor >= last_seq:
+                    continue
+                if await self._may_read(stream):
+                    await self._read_log(stream)
+                elif cursor is not None:
+                    self.cursors.pop(stream, None)
+                    await self.send_json({"type": "resync", "stream": stream})
+
+    async def _read_log(self, stream: str) -> None:
+        cursor = self.cursors.get(stream)
+        while True:
+            rows = await _events(stream, cursor, self.base_id)
+            for event in rows:
+                await self._send_event(event)
+            if len(rows) < 500:
+                return
+            cursor = self.cursors.get(stream)
+
+    async def _send_event(self, event: dict) -> None:
+        self.cursors[event["stream"]] = event["seq"]
+        await self.send_json({"type": "event", **event})
+        if event["stream"] == f"user:{self.user.pk}" and event["event"] in ACCESS_EVENTS:
+            self.readable.clear()  # assignments changed: decide access afresh
+            if event["event"] == "account.deactivated":
+                await self.close(code=CLOSE_DEACTIVATED)
 
     async def _may_read(self, stream: str) -> bool:
-        from channels.db import database_sync_to_async
-
-        from projects.selectors import stream_readable
-
-        return await database_sync_to_async(stream_readable)(self.user, stream)
+        cached = self.readable.get(stream)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        allowed = await _stream_readable(self.user.pk, stream)
+        self.readable[stream] = (allowed, now + PERMISSION_TTL)
+        return allowed
 
     async def session_ended(self, message):
-        # Ticket connections have no session; they end with their user's deactivation.
-        if self.session_fingerprint is not None and message.get("session") in (
-            self.session_fingerprint,
-            None,
-        ):
+        # A ticket connection has no session: it ends when its user is deactivated (None).
+        if message.get("session") is None or message.get("session") == self.session_fingerprint:
             await self.close(code=CLOSE_SESSION_ENDED)
+
+
+@database_sync_to_async
+def _last_event_id() -> int:
+    from projects.models import Event
+
+    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+@database_sync_to_async
+def _head(stream: str) -> int:
+    from projects.models import StreamHead
+
+    return StreamHead.objects.filter(stream=stream).values_list("last_seq", flat=True).first() or 0
+
+
+@database_sync_to_async
+def _events(stream: str, after_seq: int | None, base_id: int) -> list[dict]:
+    from projects.events import serialize_event
+    from projects.models import Event
+
+    rows = Event.objects.filter(stream=stream).select_related("actor").order_by("seq")
+    # A stream followed since connection continues from its cursor; a new one from "now".
+    rows = rows.filter(seq__gt=after_seq) if after_seq is not None else rows.filter(id__gt=base_id)
+    return [serialize_event(row) for row in rows[:500]]
+
+
+@database_sync_to_async
+def _stream_readable(user_id: int, stream: str) -> bool:
+    from projects.selectors import stream_readable
+
+    from .models import User
+
+    # A fresh user each time: rights and activity as they are now.
+    user = User.objects.filter(pk=user_id).first()
+    return user is not None and stream_readable(user, stream)

@@ -4,10 +4,30 @@ from .navigation import navigation_for
 from .roles import ROLE_LABELS, roles_of
 
 
+def live_texts() -> dict:
+    """What the live script says, in the page's language."""
+    from django.utils.translation import gettext as _
+
+    from projects.presentation import EVENT_LABELS
+
+    return {
+        "status": {
+            "live": _("live"),
+            "reconnecting": _("reconnecting…"),
+            "offline": _("offline: reload the page to see changes"),
+            "off": "",
+        },
+        "system": _("The system"),
+        "events": {key: str(label) for key, label in EVENT_LABELS.items()},
+    }
+
+
 def portal(request):
     user = getattr(request, "user", None)
     user_roles = roles_of(user)
+    authenticated = bool(user is not None and user.is_authenticated)
     return {
+        "live_texts": live_texts() if authenticated else None,
         "site_name": settings.WAGTAIL_SITE_NAME,
         "main_navigation": navigation_for(user, request.path),
         "user_roles": user_roles,

@@ -6,6 +6,7 @@ and scheduled after commit so nothing is sent for a rolled-back change.
 """
 
 import logging
+import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -18,15 +19,29 @@ def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 
 
+# After a failure, skip sending for a while: the pollers deliver from the log meanwhile, and
+# requests do not each wait for a Redis that is down.
+BACKOFF_SECONDS = 5.0
+_failed_at = 0.0
+
+
 def send_to_groups(groups: list[str], message: dict) -> None:
+    global _failed_at
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not groups:
         return
-    for group in groups:
-        try:
-            async_to_sync(layer.group_send)(group, message)
-        except Exception:  # the layer is a courier, not the record: log and go on
-            logger.warning("channel layer unavailable; signal to %s not sent", group, exc_info=True)
+    if time.monotonic() - _failed_at < BACKOFF_SECONDS:
+        return
+
+    async def send_all():
+        for group in groups:
+            await layer.group_send(group, message)
+
+    try:
+        async_to_sync(send_all)()
+    except Exception:  # the layer is a courier, not the record: log and go on
+        _failed_at = time.monotonic()
+        logger.warning("channel layer unavailable; signals to %s not sent", groups, exc_info=True)
 
 
 def send_to_groups_on_commit(groups: list[str], message: dict) -> None:

@@ -73,7 +73,8 @@ def emit(
         raise RuntimeError("events are written inside the transaction of the change")
     head = _locked_head(stream)
     head.last_seq += 1
-    head.save(update_fields=["last_seq"])
+    head.updated_at = timezone.now()
+    head.save(update_fields=["last_seq", "updated_at"])
     row = Event.objects.create(
         stream=stream,
         seq=head.last_seq,
@@ -87,7 +88,7 @@ def emit(
 
         send_to_groups_on_commit(
             groups_for_stream(stream),
-            {"type": "event.signal", "event": serialize_event(row)},
+            {"type": "event.signal", "id": row.pk, "event": serialize_event(row)},
         )
     return row
 

@@ -355,6 +355,8 @@ class StreamHead(models.Model):
 
     stream = models.CharField(max_length=80, primary_key=True)
     last_seq = models.PositiveBigIntegerField(default=0)
+    # Wall-clock time of the last write: each process polls the heads that moved recently.
+    updated_at = models.DateTimeField(null=True, db_index=True)
 
     def __str__(self) -> str:
         return f"{self.stream}@{self.last_seq}"

@@ -144,8 +144,9 @@ if REDIS_URL:
                     {
                         "address": REDIS_URL,
                         "max_connections": REDIS_MAX_CONNECTIONS,
-                        "socket_connect_timeout": 2,
-                        "socket_timeout": 5,
+                        # Short: a Redis outage must not hold up the request that committed.
+                        "socket_connect_timeout": 0.5,
+                        "socket_timeout": 2,
                     }
                 ],
                 # Bursts (a department approving a batch) must not overflow a socket's channel.
@@ -233,6 +234,10 @@ PORTAL_BASE_URL = WAGTAILADMIN_BASE_URL
 # Extra origins (scheme://host[:port]) allowed to open websockets besides the site itself.
 WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS")
 WEBSOCKET_HEARTBEAT_SECONDS = 25
+# Every process polls the event log this often, which bounds the delay after a lost signal.
+LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "2"))
+LIVE_POLL_LOOKBACK = 30
+LIVE_REDIS_WATCH_SECONDS = float(os.environ.get("LIVE_REDIS_WATCH_SECONDS", "3"))
 REALTIME_TICKET_SECONDS = 30
 # Fixed-interval jobs the scheduler enqueues: name -> (task path, interval in seconds[, offset
 # in seconds from UTC midnight]). Daily jobs use the offset to run at a chosen time.
