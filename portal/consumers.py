@@ -18,15 +18,21 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 
 from .live import CLOSE_RECONNECT, hub
 from .realtime import user_group
 from .signals import session_fingerprint
+
+logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_SESSION_ENDED = 4001
@@ -39,6 +45,30 @@ __all__ = ["CLOSE_RECONNECT", "EventsConsumer"]
 
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
+    async def __call__(self, scope, receive, send):
+        # As AsyncConsumer.__call__, but a channel layer that fails (Redis down) does not end
+        # the socket: its receive waits and retries while the poller keeps delivering.
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.channel_receive = self._layer_receive
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch([receive, self.channel_receive], self.dispatch)
+
+    async def _layer_receive(self):
+        failures = 0
+        while True:
+            try:
+                return await self.channel_layer.receive(self.channel_name)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                failures += 1
+                if failures == 1:
+                    logger.warning("channel layer receive failed; retrying", exc_info=True)
+                await asyncio.sleep(min(5.0, 0.5 * failures))
+
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated or not user.is_active:

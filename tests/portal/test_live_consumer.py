@@ -46,8 +46,11 @@ async def open_socket(user):
     ws = WebsocketCommunicator(
         application,
         "/ws/events/",
-        headers=[(b"host", b"portal.test"), (b"origin", b"http://portal.test"),
-                 (b"cookie", f"sessionid={cookie}".encode())],
+        headers=[
+            (b"host", b"portal.test"),
+            (b"origin", b"http://portal.test"),
+            (b"cookie", f"sessionid={cookie}".encode()),
+        ],
     )
     connected, _ = await ws.connect(timeout=5)
     assert connected
@@ -142,10 +145,12 @@ async def test_the_internal_stream_never_reaches_the_enterprise(world):
     helper = await open_socket(world.helper)
     for ws in (ent, helper):
         await ws.send_json_to({"type": "resume", "after": {}})
-    await sync_to_async(comment_add)(actor=world.helper, project_id=world.project.pk,
-                                     body="内部", internal=True)
-    await sync_to_async(comment_add)(actor=world.helper, project_id=world.project.pk,
-                                     body="公开", internal=False)
+    await sync_to_async(comment_add)(
+        actor=world.helper, project_id=world.project.pk, body="内部", internal=True
+    )
+    await sync_to_async(comment_add)(
+        actor=world.helper, project_id=world.project.pk, body="公开", internal=False
+    )
     helper_got = await events(helper, 2)
     assert {e["stream"] for e in helper_got} == {world.public, world.internal}
     ent_got = await events(ent, 1)
@@ -177,7 +182,9 @@ async def test_a_newly_assigned_helper_gets_the_project_on_the_same_socket(world
     ws = await open_socket(world.helper2)
     await ws.send_json_to({"type": "resume", "after": {}})
     await sync_to_async(project_assign_helpers)(
-        actor=world.staff, project_id=world.project.pk, lead_helper=world.helper,
+        actor=world.staff,
+        project_id=world.project.pk,
+        lead_helper=world.helper,
         helpers=[world.helper2],
     )
     got = await events(ws, 2)
@@ -197,8 +204,9 @@ async def test_a_rolled_back_change_sends_nothing(world):
 
     def fail_after_change():
         with pytest.raises(RuntimeError), transaction.atomic():
-            approval_transition(actor=world.officer, approval_id=world.approval.pk,
-                                action="receive")
+            approval_transition(
+                actor=world.officer, approval_id=world.approval.pk, action="receive"
+            )
             raise RuntimeError("rolled back")
 
     await sync_to_async(fail_after_change)()

@@ -43,12 +43,24 @@ def test_a_supplement_request_emails_the_enterprise_and_the_lead_helper_once_eac
 ):
     land = world.approval(world.own, "LAND")
     for action in ("receive", "accept"):
-        run(django_capture_on_commit_callbacks, approval_transition, actor=world.officer,
-            approval_id=land.pk, action=action)
+        run(
+            django_capture_on_commit_callbacks,
+            approval_transition,
+            actor=world.officer,
+            approval_id=land.pk,
+            action=action,
+        )
     assert mail.outbox == []
-    run(django_capture_on_commit_callbacks, approval_transition, actor=world.officer,
-        approval_id=land.pk, action="request_supplement", reason="盖章不清晰",
-        missing_materials=["申请表"], materials_due=date(2099, 1, 5))
+    run(
+        django_capture_on_commit_callbacks,
+        approval_transition,
+        actor=world.officer,
+        approval_id=land.pk,
+        action="request_supplement",
+        reason="盖章不清晰",
+        missing_materials=["申请表"],
+        materials_due=date(2099, 1, 5),
+    )
     assert sorted(m.to[0] for m in mail.outbox) == ["enterprise@example.cn", "helper@example.cn"]
     by_recipient = {m.to[0]: m for m in mail.outbox}
     chinese = by_recipient["enterprise@example.cn"]
@@ -64,17 +76,34 @@ def test_a_supplement_request_emails_the_enterprise_and_the_lead_helper_once_eac
 def test_decisions_are_emailed_once(world, immediate_tasks, django_capture_on_commit_callbacks):
     land = world.approval(world.own, "LAND")
     for action in ("receive", "accept", "approve"):
-        run(django_capture_on_commit_callbacks, approval_transition, actor=world.officer,
-            approval_id=land.pk, action=action)
+        run(
+            django_capture_on_commit_callbacks,
+            approval_transition,
+            actor=world.officer,
+            approval_id=land.pk,
+            action=action,
+        )
     assert len(mail.outbox) == 2
-    assert all("Approved" in m.subject or "已批准" in m.subject or "批准" in m.subject
-               for m in mail.outbox)
+    assert all(
+        "Approved" in m.subject or "已批准" in m.subject or "批准" in m.subject for m in mail.outbox
+    )
     plan = world.approval(world.own, "PLAN")
     mail.outbox.clear()
-    run(django_capture_on_commit_callbacks, approval_transition, actor=world.officer,
-        approval_id=plan.pk, action="receive")
-    run(django_capture_on_commit_callbacks, approval_transition, actor=world.officer,
-        approval_id=plan.pk, action="reject", reason="不符合控规")
+    run(
+        django_capture_on_commit_callbacks,
+        approval_transition,
+        actor=world.officer,
+        approval_id=plan.pk,
+        action="receive",
+    )
+    run(
+        django_capture_on_commit_callbacks,
+        approval_transition,
+        actor=world.officer,
+        approval_id=plan.pk,
+        action="reject",
+        reason="不符合控规",
+    )
     assert len(mail.outbox) == 2
     assert all("不符合控规" in m.body for m in mail.outbox)
 
@@ -88,8 +117,13 @@ def test_inactive_people_and_people_without_email_get_nothing(
     world.helper.save()
     land = world.approval(world.own, "LAND")
     for action in ("receive", "accept", "approve"):
-        run(django_capture_on_commit_callbacks, approval_transition, actor=world.officer,
-            approval_id=land.pk, action=action)
+        run(
+            django_capture_on_commit_callbacks,
+            approval_transition,
+            actor=world.officer,
+            approval_id=land.pk,
+            action=action,
+        )
     assert mail.outbox == []
 
 
@@ -98,22 +132,52 @@ def test_the_nightly_sweep_alerts_the_lead_helper_once_per_change_of_colour(
 ):
     land = world.approval(world.own, "LAND")
     for action in ("receive", "accept"):
-        approval_transition(actor=world.officer, approval_id=land.pk, action=action,
-                            now=at(2026, 11, 2))
+        approval_transition(
+            actor=world.officer, approval_id=land.pk, action=action, now=at(2026, 11, 2)
+        )
     # Due Mon 16 Nov. On Wed 11 Nov three working days are left; on Thu 12 Nov two: due soon.
-    assert run(django_capture_on_commit_callbacks, deadline_sweep,
-               today=date(2026, 11, 11), now=at(2026, 11, 11)) == 0
-    assert run(django_capture_on_commit_callbacks, deadline_sweep,
-               today=date(2026, 11, 12), now=at(2026, 11, 12)) == 1
-    assert run(django_capture_on_commit_callbacks, deadline_sweep,
-               today=date(2026, 11, 14), now=at(2026, 11, 14)) == 0  # told already
+    assert (
+        run(
+            django_capture_on_commit_callbacks,
+            deadline_sweep,
+            today=date(2026, 11, 11),
+            now=at(2026, 11, 11),
+        )
+        == 0
+    )
+    assert (
+        run(
+            django_capture_on_commit_callbacks,
+            deadline_sweep,
+            today=date(2026, 11, 12),
+            now=at(2026, 11, 12),
+        )
+        == 1
+    )
+    assert (
+        run(
+            django_capture_on_commit_callbacks,
+            deadline_sweep,
+            today=date(2026, 11, 14),
+            now=at(2026, 11, 14),
+        )
+        == 0
+    )  # told already
     assert [m.to for m in mail.outbox] == [["helper@example.cn"]]
     assert mail.outbox[0].subject.startswith("Due soon:")
-    assert run(django_capture_on_commit_callbacks, deadline_sweep,
-               today=date(2026, 11, 17), now=at(2026, 11, 17)) == 1
+    assert (
+        run(
+            django_capture_on_commit_callbacks,
+            deadline_sweep,
+            today=date(2026, 11, 17),
+            now=at(2026, 11, 17),
+        )
+        == 1
+    )
     assert mail.outbox[1].subject.startswith("Overdue:")
-    events = Event.objects.filter(stream=f"project:{world.own.pk}",
-                                  event__in=["approval.due_soon", "approval.overdue"])
+    events = Event.objects.filter(
+        stream=f"project:{world.own.pk}", event__in=["approval.due_soon", "approval.overdue"]
+    )
     assert [e.event for e in events.order_by("seq")] == ["approval.due_soon", "approval.overdue"]
 
 
@@ -122,8 +186,9 @@ def test_the_sweep_runs_from_the_scheduler(settings, world):
 
     from portal.scheduler import enqueue_due
 
-    settings.PERIODIC_TASKS = {"projects.deadline_sweep": ("projects.tasks.deadline_sweep",
-                                                           86400, 17 * 3600)}
+    settings.PERIODIC_TASKS = {
+        "projects.deadline_sweep": ("projects.tasks.deadline_sweep", 86400, 17 * 3600)
+    }
     # 01:00 and 09:00 in Beijing on the same day are one nightly slot.
     enqueue_due(now=datetime(2026, 11, 12, 17, 0, tzinfo=UTC))
     enqueue_due(now=datetime(2026, 11, 13, 1, 0, tzinfo=UTC))
@@ -136,9 +201,15 @@ def test_the_sweep_runs_from_the_scheduler(settings, world):
 def test_inviting_an_enterprise_user_sends_a_link_that_sets_a_password(
     client, world, immediate_tasks, django_capture_on_commit_callbacks
 ):
-    user = run(django_capture_on_commit_callbacks, enterprise_user_invite, actor=world.helper,
-               enterprise_id=world.ent_a.pk, email="Li.Ming@Glass.CN", name="李明",
-               language="zh-hans")
+    user = run(
+        django_capture_on_commit_callbacks,
+        enterprise_user_invite,
+        actor=world.helper,
+        enterprise_id=world.ent_a.pk,
+        email="Li.Ming@Glass.CN",
+        name="李明",
+        language="zh-hans",
+    )
     assert user.email == "li.ming@glass.cn" and not user.has_usable_password()
     assert world.ent_a.users.filter(pk=user.pk).exists()
     assert len(mail.outbox) == 1
@@ -146,8 +217,10 @@ def test_inviting_an_enterprise_user_sends_a_link_that_sets_a_password(
     assert link, mail.outbox[0].body
     form = client.get(link.group(1), follow=True)
     assert form.status_code == 200
-    response = client.post(form.redirect_chain[-1][0],
-                           {"new_password1": "Yangliuqing-2026", "new_password2": "Yangliuqing-2026"})
+    response = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "Yangliuqing-2026", "new_password2": "Yangliuqing-2026"},
+    )
     assert response.status_code == 302
     assert client.login(username=user.username, password="Yangliuqing-2026")
     client.logout()
@@ -155,32 +228,45 @@ def test_inviting_an_enterprise_user_sends_a_link_that_sets_a_password(
     assert "expired or was used" in client.get(link.group(1), follow=True).content.decode()
 
 
-def test_an_invitation_link_expires(client, world, settings, immediate_tasks,
-                                    django_capture_on_commit_callbacks):
-    run(django_capture_on_commit_callbacks, enterprise_user_invite, actor=world.staff,
-        enterprise_id=world.ent_a.pk, email="late@glass.cn", name="迟到")
-    link = re.search(r"https://portal\.example\.gov\.cn(/accounts/reset/\S+/)",
-                     mail.outbox[0].body).group(1)
+def test_an_invitation_link_expires(
+    client, world, settings, immediate_tasks, django_capture_on_commit_callbacks
+):
+    run(
+        django_capture_on_commit_callbacks,
+        enterprise_user_invite,
+        actor=world.staff,
+        enterprise_id=world.ent_a.pk,
+        email="late@glass.cn",
+        name="迟到",
+    )
+    link = re.search(
+        r"https://portal\.example\.gov\.cn(/accounts/reset/\S+/)", mail.outbox[0].body
+    ).group(1)
     settings.PASSWORD_RESET_TIMEOUT = -1
     assert "expired or was used" in client.get(link, follow=True).content.decode()
 
 
 def test_who_may_invite_and_bad_input(world):
     with pytest.raises(PermissionRefused):
-        enterprise_user_invite(actor=world.officer, enterprise_id=world.ent_a.pk,
-                               email="a@b.cn", name="x")
+        enterprise_user_invite(
+            actor=world.officer, enterprise_id=world.ent_a.pk, email="a@b.cn", name="x"
+        )
     with pytest.raises(PermissionRefused):
-        enterprise_user_invite(actor=world.helper2, enterprise_id=world.ent_a.pk,
-                               email="a@b.cn", name="x")
+        enterprise_user_invite(
+            actor=world.helper2, enterprise_id=world.ent_a.pk, email="a@b.cn", name="x"
+        )
     with pytest.raises(InvalidInput) as bad_email:
-        enterprise_user_invite(actor=world.helper, enterprise_id=world.ent_a.pk,
-                               email="not-an-email", name="x")
+        enterprise_user_invite(
+            actor=world.helper, enterprise_id=world.ent_a.pk, email="not-an-email", name="x"
+        )
     assert bad_email.value.field == "email"
-    enterprise_user_invite(actor=world.helper, enterprise_id=world.ent_a.pk,
-                           email="a@b.cn", name="x")
+    enterprise_user_invite(
+        actor=world.helper, enterprise_id=world.ent_a.pk, email="a@b.cn", name="x"
+    )
     with pytest.raises(InvalidInput):
-        enterprise_user_invite(actor=world.helper, enterprise_id=world.ent_a.pk,
-                               email="A@B.cn", name="y")
+        enterprise_user_invite(
+            actor=world.helper, enterprise_id=world.ent_a.pk, email="A@B.cn", name="y"
+        )
 
 
 def test_password_reset_by_email(client, world):
@@ -195,8 +281,9 @@ def test_password_reset_by_email(client, world):
 
 def test_account_page_changes_language(client, world):
     client.force_login(world.enterprise)
-    response = client.post("/accounts/", {"name": "孙强", "email": "sun@glass.cn",
-                                          "language": "en"})
+    response = client.post(
+        "/accounts/", {"name": "孙强", "email": "sun@glass.cn", "language": "en"}
+    )
     assert response.status_code == 302 and response["Location"].startswith("/en/")
     world.enterprise.refresh_from_db()
     assert world.enterprise.language == "en"
@@ -216,8 +303,9 @@ def test_deactivating_a_lead_helper_requires_a_successor_and_hands_over(client, 
     user_deactivate(actor=world.staff, user_id=world.helper.pk, successor=world.helper2)
     world.own.refresh_from_db()
     assert world.own.lead_helper == world.helper2
-    assert Event.objects.filter(stream=f"project:{world.own.pk}:internal",
-                                event="project.helpers_changed").exists()
+    assert Event.objects.filter(
+        stream=f"project:{world.own.pk}:internal", event="project.helpers_changed"
+    ).exists()
     helper = User.objects.get(pk=world.helper.pk)
     assert not helper.is_active
     assert not client.login(username="helper", password="pw")

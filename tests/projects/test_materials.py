@@ -36,8 +36,9 @@ def material(world, code="LAND", key=True, project=None):
 def test_each_upload_is_a_new_version_and_before_submission_a_draft(world):
     form = material(world)
     first = material_upload(actor=world.enterprise, material_id=form.pk, upload=pdf())
-    second = material_upload(actor=world.helper, material_id=form.pk,
-                             upload=SimpleUploadedFile("scan.png", PNG))
+    second = material_upload(
+        actor=world.helper, material_id=form.pk, upload=SimpleUploadedFile("scan.png", PNG)
+    )
     assert (first.number, second.number) == (1, 2)
     assert first.draft and second.draft  # the application is still pending: pre-review
     assert second.stored.content_type == "image/png"
@@ -76,8 +77,11 @@ def test_uploads_are_checked_by_content_and_refused_with_a_clear_message(
     world, name, content, message
 ):
     with pytest.raises(InvalidInput) as refused:
-        material_upload(actor=world.enterprise, material_id=material(world).pk,
-                        upload=SimpleUploadedFile(name, content))
+        material_upload(
+            actor=world.enterprise,
+            material_id=material(world).pk,
+            upload=SimpleUploadedFile(name, content),
+        )
     assert message in str(refused.value.message)
     assert not material(world).versions.exists()
 
@@ -100,16 +104,22 @@ def test_the_officer_marks_versions_and_a_correction_needs_a_note(world):
     with pytest.raises(InvalidInput) as no_note:
         material_review(actor=world.officer, version_id=version.pk, verdict="needs_correction")
     assert no_note.value.field == "note"
-    reviewed = material_review(actor=world.officer, version_id=version.pk,
-                               verdict="needs_correction", note="缺少法人签字")
+    reviewed = material_review(
+        actor=world.officer, version_id=version.pk, verdict="needs_correction", note="缺少法人签字"
+    )
     assert (reviewed.review, reviewed.review_note, reviewed.reviewed_by) == (
-        "needs_correction", "缺少法人签字", world.officer)
+        "needs_correction",
+        "缺少法人签字",
+        world.officer,
+    )
     newer = material_upload(actor=world.enterprise, material_id=form.pk, upload=pdf())
     with pytest.raises(TransitionRefused) as stale:
         material_review(actor=world.officer, version_id=version.pk, verdict="accepted")
     assert stale.value.code == "not_latest_version"
-    assert material_review(actor=world.officer, version_id=newer.pk,
-                           verdict="accepted").review == "accepted"
+    assert (
+        material_review(actor=world.officer, version_id=newer.pk, verdict="accepted").review
+        == "accepted"
+    )
     with pytest.raises(InvalidInput):
         material_review(actor=world.officer, version_id=newer.pk, verdict="maybe")
 
@@ -117,8 +127,13 @@ def test_the_officer_marks_versions_and_a_correction_needs_a_note(world):
 def test_a_material_accepted_as_missing_is_completed_by_an_accepted_upload(world):
     land = world.approval(world.own, "LAND")
     approval_transition(actor=world.officer, approval_id=land.pk, action="receive")
-    approval_transition(actor=world.officer, approval_id=land.pk, action="accept",
-                        missing_materials=["补充说明"], materials_due=date(2099, 1, 1))
+    approval_transition(
+        actor=world.officer,
+        approval_id=land.pk,
+        action="accept",
+        missing_materials=["补充说明"],
+        materials_due=date(2099, 1, 1),
+    )
     approval_transition(actor=world.officer, approval_id=land.pk, action="approve")
     land.refresh_from_db()
     assert [m["name"] for m in missing_materials(land)] == ["补充说明"]
@@ -138,8 +153,7 @@ def test_a_material_accepted_as_missing_is_completed_by_an_accepted_upload(world
 
 
 def test_files_are_served_only_to_those_who_may_see_them(client, world):
-    version = material_upload(actor=world.enterprise, material_id=material(world).pk,
-                              upload=pdf())
+    version = material_upload(actor=world.enterprise, material_id=material(world).pk, upload=pdf())
     url = f"/files/{version.stored_id}/"
     for who in ("enterprise", "helper", "officer", "housing_officer", "staff"):
         client.force_login(getattr(world, who))
@@ -160,8 +174,13 @@ def test_files_are_served_only_to_those_who_may_see_them(client, world):
 def test_an_internal_attachment_is_hidden_from_the_enterprise(client, world):
     from projects.services import comment_add
 
-    comment = comment_add(actor=world.helper, project_id=world.own.pk, body="内部附件",
-                          internal=True, attachment=pdf("memo.pdf"))
+    comment = comment_add(
+        actor=world.helper,
+        project_id=world.own.pk,
+        body="内部附件",
+        internal=True,
+        attachment=pdf("memo.pdf"),
+    )
     url = f"/files/{comment.attachment_id}/"
     client.force_login(world.officer)
     assert client.get(url).status_code == 200

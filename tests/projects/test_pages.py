@@ -44,27 +44,32 @@ def text(soup) -> str:
 )
 def test_my_projects_lists_what_each_role_may_see(client, world, role, codes):
     soup = page(client, getattr(world, role), "/en/projects/")
-    shown = {row.select_one(".muted").get_text().split(" · ")[0].strip()
-             for row in soup.select("tr[data-project]")}
+    shown = {
+        row.select_one(".muted").get_text().split(" · ")[0].strip()
+        for row in soup.select("tr[data-project]")
+    }
     assert shown == codes
 
 
 def test_overdue_projects_come_first_and_filters_work(client, world):
     land = world.approval(world.other, "LAND")
-    approval_transition(actor=world.staff, approval_id=land.pk, action="receive",
-                        now=at(2026, 9, 1))
-    approval_transition(actor=world.staff, approval_id=land.pk, action="accept",
-                        now=at(2026, 9, 1))
+    approval_transition(
+        actor=world.staff, approval_id=land.pk, action="receive", now=at(2026, 9, 1)
+    )
+    approval_transition(actor=world.staff, approval_id=land.pk, action="accept", now=at(2026, 9, 1))
     soup = page(client, world.staff, "/en/projects/")
     rows = soup.select("tr[data-project]")
     assert rows[0]["data-project"] == str(world.other.pk)
     assert "has-overdue" in rows[0]["class"]
-    assert [r["data-project"] for r in page(client, world.staff, "/en/projects/?q=GLASS")
-            .select("tr[data-project]")] == [str(world.own.pk)]
+    assert [
+        r["data-project"]
+        for r in page(client, world.staff, "/en/projects/?q=GLASS").select("tr[data-project]")
+    ] == [str(world.own.pk)]
     by_dept = page(client, world.staff, f"/en/projects/?department={world.housing.pk}")
     assert [r["data-project"] for r in by_dept.select("tr[data-project]")] == [str(world.own.pk)]
-    assert page(client, world.staff, "/en/projects/?stage=production").select(
-        "tr[data-project]") == []
+    assert (
+        page(client, world.staff, "/en/projects/?stage=production").select("tr[data-project]") == []
+    )
     bad = page(client, world.staff, "/en/projects/?stage=nonsense&town=abc")
     assert len(bad.select("tr[data-project]")) == 2  # bad filters are ignored, not an error
 
@@ -117,9 +122,18 @@ def test_the_project_page_is_404_for_those_who_may_not_see_it(client, world, rol
 
 def test_the_enterprise_sees_what_is_still_needed_and_no_internal_matter(client, world):
     land = world.approval(world.own, "LAND")
-    for action, extra in [("receive", {}), ("accept", {}),
-                          ("request_supplement", {"reason": "盖章不清", "missing_materials": ["申请表"],
-                                                  "materials_due": at(2026, 12, 20).date()})]:
+    for action, extra in [
+        ("receive", {}),
+        ("accept", {}),
+        (
+            "request_supplement",
+            {
+                "reason": "盖章不清",
+                "missing_materials": ["申请表"],
+                "materials_due": at(2026, 12, 20).date(),
+            },
+        ),
+    ]:
         approval_transition(actor=world.officer, approval_id=land.pk, action=action, **extra)
     comment_add(actor=world.helper, project_id=world.own.pk, body="内部意见：催办", internal=True)
     comment_add(actor=world.helper, project_id=world.own.pk, body="请尽快补正", internal=False)
@@ -132,8 +146,8 @@ def test_the_enterprise_sees_what_is_still_needed_and_no_internal_matter(client,
     assert "内部意见" not in body
     assert not soup.select(".event--internal")
     assert soup.select_one('input[name="internal"]') is None
-    assert "project:%d:internal" % world.own.pk not in soup.select_one(".event-list")[
-        "data-streams"]
+    streams = soup.select_one(".event-list")["data-streams"]
+    assert f"project:{world.own.pk}:internal" not in streams
     # The enterprise may send the supplement, not decide.
     actions = {i["value"] for i in soup.select(f"#approval-{land.pk} input[name$='-action']")}
     assert actions == {"supplement", "withdraw"}
@@ -168,14 +182,21 @@ def test_a_transition_through_the_page_and_a_refusal_that_says_why(client, world
     client.force_login(world.officer)
     url = f"/en/projects/{world.own.pk}/approvals/{land.pk}/transition/"
     response = client.post(url, {f"a{land.pk}-action": "receive"}, follow=True)
-    assert response.redirect_chain[-1][0].endswith(f"/en/projects/{world.own.pk}/#approval-{land.pk}")
+    assert response.redirect_chain[-1][0].endswith(
+        f"/en/projects/{world.own.pk}/#approval-{land.pk}"
+    )
     land.refresh_from_db()
     assert land.status == "received"
     refused = client.post(url, {f"a{land.pk}-action": "approve"}, follow=True)
     assert "Cannot approve an approval that is received" in refused.content.decode()
-    key = client.post(url, {f"a{land.pk}-action": "accept",
-                            f"a{land.pk}-missing_materials": [land.materials.get(key=True).pk]},
-                      follow=True)
+    key = client.post(
+        url,
+        {
+            f"a{land.pk}-action": "accept",
+            f"a{land.pk}-missing_materials": [land.materials.get(key=True).pk],
+        },
+        follow=True,
+    )
     assert "Key materials are missing" in key.content.decode()
     land.refresh_from_db()
     assert land.status == "received"
@@ -195,12 +216,17 @@ def test_transitions_on_someone_elses_approval_are_404(client, world):
 
 def test_the_timeline_draws_bars_pauses_and_prerequisite_arrows(client, world):
     land = world.approval(world.own, "LAND")
-    for action, extra in [("receive", {}), ("accept", {}),
-                          ("request_supplement", {"reason": "r", "missing_materials": ["申请表"]})]:
-        approval_transition(actor=world.officer, approval_id=land.pk, action=action,
-                            now=at(2026, 11, 2), **extra)
-    approval_transition(actor=world.enterprise, approval_id=land.pk, action="supplement",
-                        now=at(2026, 11, 6))
+    for action, extra in [
+        ("receive", {}),
+        ("accept", {}),
+        ("request_supplement", {"reason": "r", "missing_materials": ["申请表"]}),
+    ]:
+        approval_transition(
+            actor=world.officer, approval_id=land.pk, action=action, now=at(2026, 11, 2), **extra
+        )
+    approval_transition(
+        actor=world.enterprise, approval_id=land.pk, action="supplement", now=at(2026, 11, 6)
+    )
     soup = page(client, world.helper, f"/en/projects/{world.own.pk}/")
     chart = soup.select_one("svg.timeline__chart")
     assert len(chart.select("rect.bar")) == 3
@@ -222,10 +248,10 @@ def test_the_queue_lists_the_departments_open_approvals_oldest_due_first(client,
     own_land = world.approval(world.own, "LAND")
     other_land = world.approval(world.other, "LAND")
     for approval, when in [(own_land, at(2026, 11, 2)), (other_land, at(2026, 10, 12))]:
-        approval_transition(actor=world.officer, approval_id=approval.pk, action="receive",
-                            now=when)
-        approval_transition(actor=world.officer, approval_id=approval.pk, action="accept",
-                            now=when)
+        approval_transition(
+            actor=world.officer, approval_id=approval.pk, action="receive", now=when
+        )
+        approval_transition(actor=world.officer, approval_id=approval.pk, action="accept", now=when)
     soup = page(client, world.officer, "/en/queue/")
     ids = [row["data-approval"] for row in soup.select("tr[data-approval]")]
     assert ids[:2] == [str(other_land.pk), str(own_land.pk)]
@@ -247,18 +273,26 @@ def test_a_helper_registers_a_project_with_prerequisites_and_becomes_its_lead(cl
     response = client.post(
         "/en/projects/new/",
         {
-            "code": "NEW-1", "name": "新项目", "enterprise": world.ent_a.pk,
-            "stage": "negotiating", "lead_helper": world.helper.pk, "items": [world.build.pk],
+            "code": "NEW-1",
+            "name": "新项目",
+            "enterprise": world.ent_a.pk,
+            "stage": "negotiating",
+            "lead_helper": world.helper.pk,
+            "items": [world.build.pk],
         },
     )
     assert response.status_code == 302
     project = world.own.__class__.objects.get(code="NEW-1")
     assert response["Location"] == f"/en/projects/{project.pk}/"
     assert sorted(project.approvals.values_list("item__code", flat=True)) == [
-        "BUILD", "LAND", "PLAN"]
-    again = client.post("/en/projects/new/", {"code": "NEW-1", "name": "x",
-                                              "enterprise": world.ent_a.pk,
-                                              "stage": "negotiating"})
+        "BUILD",
+        "LAND",
+        "PLAN",
+    ]
+    again = client.post(
+        "/en/projects/new/",
+        {"code": "NEW-1", "name": "x", "enterprise": world.ent_a.pk, "stage": "negotiating"},
+    )
     assert again.status_code == 200
     assert "A project with this code exists already." in again.content.decode()
 
@@ -278,16 +312,17 @@ def test_editing_helpers_items_and_stage(client, world):
     removed = world.own.approvals.get(item__code="EXTRA")
     client.post(url, {"what": "remove", "approval": removed.pk})
     assert not world.own.approvals.filter(item__code="EXTRA").exists()
-    refused = client.post(url, {"what": "remove",
-                                "approval": world.approval(world.own, "LAND").pk}, follow=True)
+    refused = client.post(
+        url, {"what": "remove", "approval": world.approval(world.own, "LAND").pk}, follow=True
+    )
     assert "need this approval first" in refused.content.decode()
     client.post(url, {"what": "facts", "name": world.own.name, "stage": "signed"})
     world.own.refresh_from_db()
     assert world.own.stage == "signed"
-    assert Event.objects.filter(stream=f"project:{world.own.pk}",
-                                event="project.updated").exists()
-    client.post(url, {"what": "helpers", "lead_helper": world.helper.pk,
-                      "helpers": [world.helper2.pk]})
+    assert Event.objects.filter(stream=f"project:{world.own.pk}", event="project.updated").exists()
+    client.post(
+        url, {"what": "helpers", "lead_helper": world.helper.pk, "helpers": [world.helper2.pk]}
+    )
     assert list(world.own.helpers.all()) == [world.helper2]
     page(client, world.enterprise, url, status=404)
     page(client, world.helper2 if False else world.officer, url, status=404)
@@ -302,8 +337,9 @@ def test_comments_public_and_internal(client, world):
     assert list(Comment.objects.values_list("body", "internal")) == [("我们已准备好材料", False)]
     client.force_login(world.helper)
     client.post(url, {"body": "内部：催规划局", "internal": "on"})
-    internal = Event.objects.filter(stream=f"project:{world.own.pk}:internal",
-                                    event="comment.added")
+    internal = Event.objects.filter(
+        stream=f"project:{world.own.pk}:internal", event="comment.added"
+    )
     assert internal.count() == 1
     assert client.post(url, {"body": "  "}, follow=True).status_code == 200
     assert Comment.objects.count() == 2
