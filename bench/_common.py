@@ -193,6 +193,23 @@ class Dataset:
     events: int
     permissions: int
     seconds: float
+    versions: int = 0  # uploaded material versions, when the data set has uploads
+    comments: int = 0
+    files: int = 0  # stored files: the versions' and the comments' attachments
+
+    @property
+    def summary(self) -> str:
+        uploads = (
+            f", {self.versions} material versions, {self.comments} comments, "
+            f"{self.files} stored files"
+            if self.files or self.comments
+            else ""
+        )
+        return (
+            f"{self.projects} projects, {self.approvals} approvals, {self.materials} materials"
+            f"{uploads}, {self.events} events, {self.permissions} object permissions; "
+            f"built in {self.seconds:.1f} s"
+        )
 
 
 def _chunks(seq: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
@@ -207,66 +224,143 @@ def build_dataset(
     helper_projects: int = 30,
     seed: int = 20260901,
     chunk: int = 500,
+    uploads: bool = False,
 ) -> Dataset:
     """Fill the (throwaway) database with bulk_create: catalogue, people, projects, approvals.
 
     The user `bench-staff` is staff; `bench-helper` is the lead helper of `helper_projects`
     projects and holds exactly the guardian permissions `grant_helper` gives; about one helper
-    per 50 projects leads the others, with the same rows written in bulk.
+    per 50 projects leads the others, with the same rows written in bulk. With `uploads`, the
+    materials also get uploaded versions and the projects comments (see DatasetBuilder).
     """
-    from django.contrib.auth.models import Group, Permission
-    from django.contrib.contenttypes.models import ContentType
-    from django.db import transaction
-    from django.utils import timezone
-
-    from portal.models import User
-    from portal.roles import ROLE_GROUPS
-    from projects.clock import WorkingCalendar
-    from projects.models import (
-        Approval,
-        ApprovalItem,
-        ApprovalMaterial,
-        ApprovalPause,
-        Department,
-        Enterprise,
-        Event,
-        Industry,
-        ItemMaterial,
-        Project,
-        ProjectUserObjectPermission,
-        StreamHead,
-        Town,
+    builder = DatasetBuilder(
+        approvals_per_project=approvals_per_project,
+        helper_projects=helper_projects,
+        seed=seed,
+        uploads=uploads,
     )
-    from projects.permissions import HELPER_PERMISSIONS, grant_helper
+    return builder.grow_to(projects, chunk=chunk)
 
-    if approvals_per_project > ITEM_COUNT:
-        raise SystemExit(f"bench: at most {ITEM_COUNT} approvals per project")
-    rng = random.Random(seed)
-    started = time.perf_counter()
-    now = timezone.now()
-    today = timezone.localdate(now)
-    tz = timezone.get_current_timezone()
-    calendar = WorkingCalendar.load()
-    nth_cache: dict[tuple[date, int], date] = {}
 
-    def nth_after(start: date, n: int) -> date:
+# Uploaded files: (extension, content type), weights; what officers and people write.
+FILE_TYPES = [
+    (".pdf", "application/pdf"),
+    (".jpg", "image/jpeg"),
+    (".docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+]
+FILE_TYPE_WEIGHTS = [70, 20, 10]
+CORRECTION_NOTES = ["盖章不清晰，请重新扫描。", "缺少法定代表人签字。", "请补充附图。"]
+COMMENT_BODIES = [
+    "材料已按要求补充，请审核。",
+    "请问现场踏勘安排在哪一天？",
+    "已与部门沟通，预计下周出具意见。",
+    "企业希望提前开工，请协调容缺受理。",
+    "规划条件有调整，请关注。",
+]
+
+
+class DatasetBuilder:
+    """The data set, built in steps: `grow_to(500)`, measure, `grow_to(5000)`, measure again.
+
+    The first step writes the catalogue and the measured users. Each step adds projects with
+    their own enterprises (about three projects each, one user each), helpers (one per 50
+    projects), approvals, materials and events. The measured helper's projects are drawn in the
+    first step only, so what that helper sees stays the same while the rest grows. Uploads and
+    comments use their own random stream: asking for them leaves the rest of the data as it is.
+    """
+
+    def __init__(
+        self,
+        *,
+        approvals_per_project: int = 20,
+        helper_projects: int = 30,
+        seed: int = 20260901,
+        uploads: bool = False,
+    ) -> None:
+        if approvals_per_project > ITEM_COUNT:
+            raise SystemExit(f"bench: at most {ITEM_COUNT} approvals per project")
+        self.approvals_per_project = approvals_per_project
+        self.helper_projects = helper_projects
+        self.uploads = uploads
+        self.rng = random.Random(seed)
+        self.upload_rng = random.Random(seed + 1)
+        self.projects = 0
+        self.seconds = 0.0
+        self.counts = dict.fromkeys(
+            ("approvals", "materials", "events", "permissions", "versions", "comments", "files"),
+            0,
+        )
+        self.helper_project_ids: list[int] = []
+        self._helpers = 0  # users bench-helper-<n> made so far
+        self._enterprises = 0
+        self._ready = False
+
+    def grow_to(self, projects: int, *, chunk: int = 500) -> Dataset:
+        """Add projects until there are `projects`; return the whole data set so far."""
+        from django.db import transaction
+
+        if projects < self.projects:
+            raise SystemExit(f"bench: cannot shrink {self.projects} projects to {projects}")
+        started = time.perf_counter()
+        with transaction.atomic():
+            if not self._ready:
+                self._setup()
+            if projects > self.projects:
+                self._add_projects(self.projects, projects, chunk)
+        self.projects = projects
+        self.seconds += time.perf_counter() - started
+        return Dataset(
+            staff=self.staff,
+            helper=self.helper,
+            helper_project_ids=sorted(self.helper_project_ids),
+            projects=self.projects,
+            seconds=self.seconds,
+            **self.counts,
+        )
+
+    def nth_after(self, start: date, n: int) -> date:
         key = (start, n)
-        if key not in nth_cache:
-            nth_cache[key] = calendar.nth_after(start, n)
-        return nth_cache[key]
+        if key not in self._nth_cache:
+            self._nth_cache[key] = self.calendar.nth_after(start, n)
+        return self._nth_cache[key]
 
-    def at(day: date, hour: int = 10) -> datetime:
-        return datetime(day.year, day.month, day.day, hour, rng.randrange(60), tzinfo=tz)
+    def at(self, day: date, hour: int = 10) -> datetime:
+        return datetime(day.year, day.month, day.day, hour, self.rng.randrange(60), tzinfo=self.tz)
 
-    counts = {"approvals": 0, "materials": 0, "events": 0, "permissions": 0}
-    with transaction.atomic():
-        groups = {name: Group.objects.get_or_create(name=name)[0] for name in ROLE_GROUPS}
-        staff = User.objects.create_user(
+    # -- the first step only: the catalogue and the measured users
+
+    def _setup(self) -> None:
+        from django.contrib.auth.models import Group, Permission
+        from django.contrib.contenttypes.models import ContentType
+        from django.utils import timezone
+
+        from portal.models import User
+        from portal.roles import ROLE_GROUPS
+        from projects.clock import WorkingCalendar
+        from projects.models import (
+            ApprovalItem,
+            Department,
+            Industry,
+            ItemMaterial,
+            Project,
+            Town,
+        )
+        from projects.permissions import HELPER_PERMISSIONS
+
+        rng = self.rng
+        self.now = timezone.now()
+        self.today = timezone.localdate(self.now)
+        self.tz = timezone.get_current_timezone()
+        self.calendar = WorkingCalendar.load()
+        self._nth_cache: dict[tuple[date, int], date] = {}
+
+        self.groups = {name: Group.objects.get_or_create(name=name)[0] for name in ROLE_GROUPS}
+        self.staff = User.objects.create_user(
             "bench-staff", password=None, name="基准员工", is_staff=True, is_superuser=True
         )
-        staff.groups.add(groups["Bureau staff"])
-        helper = User.objects.create_user("bench-helper", password=None, name="基准帮办")
-        helper.groups.add(groups["Helpers"])
+        self.staff.groups.add(self.groups["Bureau staff"])
+        self.helper = User.objects.create_user("bench-helper", password=None, name="基准帮办")
+        self.helper.groups.add(self.groups["Helpers"])
 
         departments = Department.objects.bulk_create(
             Department(
@@ -277,10 +371,11 @@ def build_dataset(
             )
             for i, (name, name_en, short) in enumerate(DEPARTMENTS)
         )
-        towns = Town.objects.bulk_create(
+        self.department_names = {d.pk: d.name for d in departments}
+        self.towns = Town.objects.bulk_create(
             Town(name=f"镇街{i}", name_en=f"Town {i}", is_zone=i % 4 == 0) for i in range(12)
         )
-        items = ApprovalItem.objects.bulk_create(
+        self.items = ApprovalItem.objects.bulk_create(
             ApprovalItem(
                 code=f"BENCH-ITEM-{i:03d}",
                 name=f"审批事项{i}",
@@ -292,116 +387,142 @@ def build_dataset(
             )
             for i in range(ITEM_COUNT)
         )
-        item_materials: dict[int, list[ItemMaterial]] = {}
-        for item in items:
+        self.item_materials: dict[int, list[ItemMaterial]] = {}
+        for item in self.items:
             picked = rng.sample(MATERIALS, rng.randint(3, 5))
-            item_materials[item.pk] = [
+            self.item_materials[item.pk] = [
                 ItemMaterial(item=item, name=n, name_en=e, key=pos < 2, position=pos)
                 for pos, (n, e) in enumerate(picked)
             ]
-        ItemMaterial.objects.bulk_create(m for ms in item_materials.values() for m in ms)
-        industries = Industry.objects.bulk_create(
+        ItemMaterial.objects.bulk_create(m for ms in self.item_materials.values() for m in ms)
+        self.industries = Industry.objects.bulk_create(
             Industry(code=f"bench-industry-{i}", name=f"行业{i}", name_en=f"Industry {i}")
             for i in range(6)
         )
         Industry.standard_items.through.objects.bulk_create(
             Industry.standard_items.through(industry_id=ind.pk, approvalitem_id=item.pk)
-            for ind in industries
-            for item in rng.sample(items, 12)
+            for ind in self.industries
+            for item in rng.sample(self.items, 12)
         )
 
-        # People: one officer per department, a helper per 50 projects, a user per enterprise.
+        # One officer per department; helpers and enterprises come with their projects.
         officers = User.objects.bulk_create(
             User(username=f"bench-officer-{i}", name=f"经办人{i}", password="!")
             for i in range(len(departments))
         )
-        helpers = User.objects.bulk_create(
-            User(username=f"bench-helper-{i}", name=f"帮办{i}", password="!")
-            for i in range(max(2, projects // 50))
-        )
-        enterprises = Enterprise.objects.bulk_create(
-            Enterprise(name=f"企业{i:05d}有限公司", name_en=f"Enterprise {i} Ltd", credit_code="")
-            for i in range(max(1, projects // 3))
-        )
-        enterprise_users = User.objects.bulk_create(
-            User(username=f"bench-enterprise-{i}", name=f"企业联系人{i}", password="!")
-            for i in range(len(enterprises))
-        )
-        memberships = User.groups.through
-        memberships.objects.bulk_create(
-            [memberships(user_id=u.pk, group_id=groups["Department officers"].pk) for u in officers]
-            + [memberships(user_id=u.pk, group_id=groups["Helpers"].pk) for u in helpers]
-            + [
-                memberships(user_id=u.pk, group_id=groups["Enterprise users"].pk)
-                for u in enterprise_users
-            ]
+        User.groups.through.objects.bulk_create(
+            User.groups.through(user_id=u.pk, group_id=self.groups["Department officers"].pk)
+            for u in officers
         )
         Department.officers.through.objects.bulk_create(
             Department.officers.through(department_id=d.pk, user_id=u.pk)
             for d, u in zip(departments, officers, strict=True)
         )
-        officer_of = {d.pk: u.pk for d, u in zip(departments, officers, strict=True)}
-        Enterprise.users.through.objects.bulk_create(
-            Enterprise.users.through(enterprise_id=e.pk, user_id=u.pk)
-            for e, u in zip(enterprises, enterprise_users, strict=True)
-        )
+        self.officer_of = {d.pk: u.pk for d, u in zip(departments, officers, strict=True)}
 
         project_ct = ContentType.objects.get_for_model(Project)
-        permission_ids = list(
+        self.permission_ids = list(
             Permission.objects.filter(
                 content_type=project_ct, codename__in=HELPER_PERMISSIONS
             ).values_list("pk", flat=True)
         )
-        if len(permission_ids) != len(HELPER_PERMISSIONS):
+        if len(self.permission_ids) != len(HELPER_PERMISSIONS):
             raise SystemExit("bench: the project permissions are missing; did migrate run?")
+        self._ready = True
 
-        mine = set(rng.sample(range(projects), min(helper_projects, projects)))
+    # -- each step: projects start..end-1, with their people
+
+    def _add_projects(self, start: int, end: int, chunk: int) -> None:
+        from portal.models import User
+        from projects.models import (
+            Approval,
+            ApprovalMaterial,
+            ApprovalPause,
+            Enterprise,
+            Project,
+            ProjectUserObjectPermission,
+        )
+        from projects.permissions import HELPER_PERMISSIONS, grant_helper
+
+        rng, helper, counts, new = self.rng, self.helper, self.counts, end - start
+        first, self._helpers = self._helpers, self._helpers + max(2, new // 50)
+        helpers = User.objects.bulk_create(
+            User(username=f"bench-helper-{i}", name=f"帮办{i}", password="!")
+            for i in range(first, self._helpers)
+        )
+        first, self._enterprises = self._enterprises, self._enterprises + max(1, new // 3)
+        enterprises = Enterprise.objects.bulk_create(
+            Enterprise(name=f"企业{i:05d}有限公司", name_en=f"Enterprise {i} Ltd", credit_code="")
+            for i in range(first, self._enterprises)
+        )
+        enterprise_users = User.objects.bulk_create(
+            User(username=f"bench-enterprise-{i}", name=f"企业联系人{i}", password="!")
+            for i in range(first, self._enterprises)
+        )
+        memberships = User.groups.through
+        memberships.objects.bulk_create(
+            [memberships(user_id=u.pk, group_id=self.groups["Helpers"].pk) for u in helpers]
+            + [
+                memberships(user_id=u.pk, group_id=self.groups["Enterprise users"].pk)
+                for u in enterprise_users
+            ]
+        )
+        Enterprise.users.through.objects.bulk_create(
+            Enterprise.users.through(enterprise_id=e.pk, user_id=u.pk)
+            for e, u in zip(enterprises, enterprise_users, strict=True)
+        )
+        self.user_of_enterprise = {
+            e.pk: u.pk for e, u in zip(enterprises, enterprise_users, strict=True)
+        }
+
+        # The measured helper's projects: drawn once, among the first step's projects.
+        mine = set(rng.sample(range(new), min(self.helper_projects, new))) if not start else set()
         stages, stage_weights = zip(*STAGE_WEIGHTS.items(), strict=True)
         statuses, status_weights = zip(*STATUS_WEIGHTS.items(), strict=True)
-        helper_project_ids: list[int] = []
-        for first in range(0, projects, chunk):
-            numbers = range(first, min(projects, first + chunk))
+        mine_ids: list[int] = []
+        for chunk_start in range(start, end, chunk):
+            numbers = range(chunk_start, min(end, chunk_start + chunk))
             batch = Project.objects.bulk_create(
                 Project(
                     code=f"BENCH-{n:06d}",
                     name=f"重大项目{n}",
                     name_en=f"Major project {n}",
-                    enterprise=enterprises[n % len(enterprises)],
-                    industry=rng.choice(industries),
-                    town=rng.choice(towns),
+                    enterprise=enterprises[(n - start) % len(enterprises)],
+                    industry=rng.choice(self.industries),
+                    town=rng.choice(self.towns),
                     stage=rng.choices(stages, stage_weights)[0],
                     investment=Decimal(rng.randrange(5_000, 5_000_000)),
-                    planned_start=today + timedelta(days=rng.randrange(-200, 400)),
-                    lead_helper=helper if n in mine else helpers[n % len(helpers)],
+                    planned_start=self.today + timedelta(days=rng.randrange(-200, 400)),
+                    lead_helper=helper if n in mine else helpers[(n - start) % len(helpers)],
                     leading_official=f"领导{n % 40}",
                     description="基准测试项目。",
-                    registered_at=now - timedelta(minutes=rng.randrange(3 * 365 * 24 * 60)),
+                    registered_at=self.now - timedelta(minutes=rng.randrange(3 * 365 * 24 * 60)),
                 )
                 for n in numbers
             )
-            helper_project_ids += [p.pk for n, p in zip(numbers, batch, strict=True) if n in mine]
+            mine_ids += [p.pk for n, p in zip(numbers, batch, strict=True) if n in mine]
             others = [p for p in batch if p.lead_helper_id != helper.pk]
             ProjectUserObjectPermission.objects.bulk_create(
                 ProjectUserObjectPermission(
                     user_id=p.lead_helper_id, permission_id=perm, content_object_id=p.pk
                 )
                 for p in others
-                for perm in permission_ids
+                for perm in self.permission_ids
             )
-            counts["permissions"] += len(others) * len(permission_ids)
+            counts["permissions"] += len(others) * len(self.permission_ids)
 
             approvals: list[Approval] = []
             for project in batch:
-                for item in rng.sample(items, approvals_per_project):
+                for item in rng.sample(self.items, self.approvals_per_project):
                     approvals.append(_approval(rng, project, item, statuses, status_weights))
             for approval in approvals:
-                _clock(rng, approval, today, nth_after, at)
+                _clock(rng, approval, self.today, self.nth_after, self.at)
             Approval.objects.bulk_create(approvals)
             counts["approvals"] += len(approvals)
 
             materials, pauses = [], []
             for approval in approvals:
-                for source in item_materials[approval.item_id]:
+                for source in self.item_materials[approval.item_id]:
                     materials.append(_material(rng, approval, source))
                 if approval.paused_since is not None:
                     pauses.append(
@@ -413,69 +534,255 @@ def build_dataset(
             ApprovalPause.objects.bulk_create(pauses)
             counts["materials"] += len(materials)
 
-            # A few events per project: registered and accepted (public), helpers (internal).
-            events, heads = [], []
-            by_project: dict[int, list[Approval]] = {}
-            for approval in approvals:
-                by_project.setdefault(approval.project_id, []).append(approval)
-            for project in batch:
-                public = f"project:{project.pk}"
-                internal = f"{public}:internal"
-                events.append(
-                    Event(
-                        stream=public,
-                        seq=1,
-                        event="project.registered",
-                        at=project.registered_at,
-                        actor=staff,
-                        data={"code": project.code, "name": project.name},
-                    )
-                )
-                events.append(
-                    Event(
-                        stream=internal,
-                        seq=1,
-                        event="project.helpers_changed",
-                        at=project.registered_at,
-                        actor=staff,
-                        data={"lead_helper": f"user {project.lead_helper_id}", "helpers": []},
-                    )
-                )
-                seq = 1
-                for approval in by_project[project.pk]:
-                    if approval.accepted_at is not None and seq < 4:
-                        seq += 1
-                        events.append(
-                            Event(
-                                stream=public,
-                                seq=seq,
-                                event="approval.accepted",
-                                at=approval.accepted_at,
-                                actor_id=officer_of[approval.department_id],
-                                data={"approval_id": approval.pk, "status": "accepted"},
-                            )
-                        )
-                heads += [
-                    StreamHead(stream=public, last_seq=seq),
-                    StreamHead(stream=internal, last_seq=1),
-                ]
-            Event.objects.bulk_create(events, batch_size=5000)
-            StreamHead.objects.bulk_create(heads, batch_size=5000)
-            counts["events"] += len(events)
+            later = self._uploads_and_comments(batch, approvals, materials) if self.uploads else {}
+            self._events(batch, approvals, later)
 
         # The measured helper gets exactly what assigning a lead helper grants.
-        for project in Project.objects.filter(pk__in=helper_project_ids):
+        for project in Project.objects.filter(pk__in=mine_ids):
             grant_helper(helper, project)
             counts["permissions"] += len(HELPER_PERMISSIONS)
+        self.helper_project_ids += mine_ids
 
-    return Dataset(
-        staff=staff,
-        helper=helper,
-        helper_project_ids=sorted(helper_project_ids),
-        projects=projects,
-        seconds=time.perf_counter() - started,
-        **counts,
-    )
+    def _events(self, batch, approvals, later: dict[int, list[tuple]]) -> None:
+        """A few events per project: registered and accepted (public), helpers (internal),
+        then those of the uploads and comments (`later`: project id -> (internal?, event, at,
+        actor id, data), in time order)."""
+        from projects.models import Event, StreamHead
+
+        events, heads = [], []
+        by_project: dict[int, list[Any]] = {}
+        for approval in approvals:
+            by_project.setdefault(approval.project_id, []).append(approval)
+        for project in batch:
+            public = f"project:{project.pk}"
+            internal = f"{public}:internal"
+            events.append(
+                Event(
+                    stream=public,
+                    seq=1,
+                    event="project.registered",
+                    at=project.registered_at,
+                    actor=self.staff,
+                    data={"code": project.code, "name": project.name},
+                )
+            )
+            events.append(
+                Event(
+                    stream=internal,
+                    seq=1,
+                    event="project.helpers_changed",
+                    at=project.registered_at,
+                    actor=self.staff,
+                    data={"lead_helper": f"user {project.lead_helper_id}", "helpers": []},
+                )
+            )
+            seq = {public: 1, internal: 1}
+            for approval in by_project[project.pk]:
+                if approval.accepted_at is not None and seq[public] < 4:
+                    seq[public] += 1
+                    events.append(
+                        Event(
+                            stream=public,
+                            seq=seq[public],
+                            event="approval.accepted",
+                            at=approval.accepted_at,
+                            actor_id=self.officer_of[approval.department_id],
+                            data={"approval_id": approval.pk, "status": "accepted"},
+                        )
+                    )
+            for is_internal, event, at, actor_id, data in later.get(project.pk, ()):
+                stream = internal if is_internal else public
+                seq[stream] += 1
+                events.append(
+                    Event(
+                        stream=stream,
+                        seq=seq[stream],
+                        event=event,
+                        at=at,
+                        actor_id=actor_id,
+                        data=data,
+                    )
+                )
+            heads += [StreamHead(stream=s, last_seq=n) for s, n in seq.items()]
+        Event.objects.bulk_create(events, batch_size=5000)
+        StreamHead.objects.bulk_create(heads, batch_size=5000)
+        self.counts["events"] += len(events)
+
+    def _uploads_and_comments(self, batch, approvals, materials) -> dict[int, list[tuple]]:
+        """Versions of the materials (each a stored file) and comments, as the services write
+        them; returns their events per project, in time order. No file is written to disk:
+        the pages only show names and sizes."""
+        from projects.models import ApprovalMaterial, Comment, MaterialVersion, StoredFile
+
+        rng, now = self.upload_rng, self.now
+        projects = {p.pk: p for p in batch}
+        files: list[StoredFile] = []
+        versions: list[MaterialVersion] = []
+        comments: list[Comment] = []
+        later: dict[int, list[tuple]] = {p.pk: [] for p in batch}
+
+        def store(project, name: str, uploader: int | None, at: datetime, internal: bool = False):
+            ext, content_type = rng.choices(FILE_TYPES, FILE_TYPE_WEIGHTS)[0]
+            stored = StoredFile(
+                project=project,
+                file=f"projects/{project.pk}/{rng.getrandbits(64):016x}{ext}",
+                original_name=f"{name}{ext}",
+                content_type=content_type,
+                size=rng.randrange(40_000, 20_000_000),
+                internal=internal,
+                uploaded_by_id=uploader,
+                uploaded_at=at,
+            )
+            files.append(stored)
+            return stored
+
+        review, state = MaterialVersion.Review, ApprovalMaterial.State
+        for material in materials:
+            approval = material.approval
+            project = projects[approval.project_id]
+            if approval.status == "pending":
+                if material.state != state.EXPECTED or rng.random() >= 0.35:
+                    continue
+                # Drafts sent for online pre-review before the application is made.
+                verdicts = rng.choices(
+                    [
+                        [review.PENDING],
+                        [review.ACCEPTED],
+                        [review.NEEDS_CORRECTION, review.PENDING],
+                    ],
+                    [60, 25, 15],
+                )[0]
+                at = now - timedelta(minutes=rng.randrange(24 * 60, 60 * 24 * 60))
+            elif material.state == state.MISSING:
+                continue  # accepted without it, to be supplied later
+            elif material.state == state.REQUESTED:
+                if rng.random() >= 0.4:
+                    continue
+                verdicts = [review.NEEDS_CORRECTION]
+                at = approval.received_at - timedelta(minutes=rng.randrange(60, 72 * 60))
+            else:
+                final = review.ACCEPTED if approval.accepted_at else review.PENDING
+                verdicts = [review.NEEDS_CORRECTION, final] if rng.random() < 0.2 else [final]
+                at = approval.received_at - timedelta(minutes=rng.randrange(60, 72 * 60))
+            # The project unit uploads, or a helper on its behalf.
+            uploader = (
+                project.lead_helper_id
+                if rng.random() < 0.3
+                else self.user_of_enterprise[project.enterprise_id]
+            )
+            about = self._approval_data(approval, material)
+            for number, verdict in enumerate(verdicts, start=1):
+                stored = store(project, material.name, uploader, at)
+                version = MaterialVersion(
+                    material=material,
+                    number=number,
+                    stored=stored,
+                    draft=approval.status == "pending",
+                    review=verdict,
+                )
+                versions.append(version)
+                later[project.pk].append(
+                    (False, "material.uploaded", at, uploader, {**about, "version": number})
+                )
+                if verdict == review.PENDING:
+                    continue
+                version.reviewed_by_id = self.officer_of[approval.department_id]
+                version.reviewed_at = min(now, at + timedelta(minutes=rng.randrange(60, 72 * 60)))
+                if verdict == review.NEEDS_CORRECTION:
+                    version.review_note = rng.choice(CORRECTION_NOTES)
+                later[project.pk].append(
+                    (
+                        False,
+                        "material.reviewed",
+                        version.reviewed_at,
+                        version.reviewed_by_id,
+                        {
+                            **about,
+                            "version": number,
+                            "verdict": verdict,
+                            "note": version.review_note,
+                        },
+                    )
+                )
+                at = min(now, version.reviewed_at + timedelta(minutes=rng.randrange(60, 48 * 60)))
+
+        by_project: dict[int, list[Any]] = {}
+        for approval in approvals:
+            by_project.setdefault(approval.project_id, []).append(approval)
+        for project in batch:
+            for _ in range(rng.randint(0, 6)):
+                kind = rng.choices(["enterprise", "helper", "officer", "staff"], [4, 3, 2, 1])[0]
+                approval = rng.choice(by_project[project.pk]) if rng.random() < 0.5 else None
+                if kind == "officer" and approval is None:
+                    approval = rng.choice(by_project[project.pk])
+                author = {
+                    "enterprise": self.user_of_enterprise[project.enterprise_id],
+                    "helper": project.lead_helper_id,
+                    "staff": self.staff.pk,
+                    "officer": self.officer_of[approval.department_id] if approval else None,
+                }[kind]
+                internal = kind in ("helper", "staff") and rng.random() < 0.6
+                at = now - timedelta(minutes=rng.randrange(1, 90 * 24 * 60))
+                attachment = (
+                    store(project, "附件", author, at, internal) if rng.random() < 0.2 else None
+                )
+                comment = Comment(
+                    project=project,
+                    approval=approval,
+                    author_id=author,
+                    body=rng.choice(COMMENT_BODIES),
+                    internal=internal,
+                    attachment=attachment,
+                    created_at=at,
+                )
+                comments.append(comment)
+        StoredFile.objects.bulk_create(files, batch_size=5000)
+        MaterialVersion.objects.bulk_create(versions, batch_size=5000)
+        Comment.objects.bulk_create(comments, batch_size=5000)
+        for comment in comments:
+            later[comment.project_id].append(
+                (
+                    comment.internal,
+                    "comment.added",
+                    comment.created_at,
+                    comment.author_id,
+                    {
+                        "comment_id": comment.pk,
+                        "body": comment.body,
+                        "approval_id": comment.approval_id,
+                        "item": (
+                            {"code": comment.approval.item.code, "name": comment.approval.item.name}
+                            if comment.approval
+                            else None
+                        ),
+                        "file": (
+                            {"id": comment.attachment.pk, "name": comment.attachment.original_name}
+                            if comment.attachment
+                            else None
+                        ),
+                    },
+                )
+            )
+        for project_events in later.values():
+            project_events.sort(key=lambda e: e[2])
+        self.counts["files"] += len(files)
+        self.counts["versions"] += len(versions)
+        self.counts["comments"] += len(comments)
+        return later
+
+    def _approval_data(self, approval, material) -> dict[str, Any]:
+        """The data a material event carries, as services._approval_data writes it."""
+        return {
+            "approval_id": approval.pk,
+            "item": {"code": approval.item.code, "name": approval.item.name},
+            "department": {
+                "id": approval.department_id,
+                "name": self.department_names[approval.department_id],
+            },
+            "status": approval.status,
+            "due_date": approval.due_date.isoformat() if approval.due_date else None,
+            "material": {"id": material.pk, "name": material.name},
+        }
 
 
 def _approval(rng: random.Random, project, item, statuses, weights):
@@ -593,6 +900,29 @@ def count_queries(fn: Callable[[], Any]) -> tuple[int, list[str]]:
     with CaptureQueriesContext(connection) as ctx:
         fn()
     return len(ctx.captured_queries), [q["sql"] for q in ctx.captured_queries]
+
+
+def query_times(fn: Callable[[], Any]) -> list[tuple[str, float]]:
+    """The SQL queries one call makes, each with the seconds its execute() took.
+
+    Timed with perf_counter around the driver's execute (CaptureQueriesContext keeps only
+    milliseconds); rows fetched after execute are not in it, which for the aggregates and
+    sorts of a page is nearly nothing.
+    """
+    from django.db import connection
+
+    timed: list[tuple[str, float]] = []
+
+    def wrapper(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timed.append((sql, time.perf_counter() - started))
+
+    with connection.execute_wrapper(wrapper):
+        fn()
+    return timed
 
 
 @contextmanager

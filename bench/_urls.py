@@ -1,6 +1,9 @@
-"""The portal's URLs plus a minimal view: the baseline the benchmarks divide by."""
+"""The portal's URLs plus minimal views: the baseline the benchmarks divide by."""
 
-from django.http import JsonResponse
+from functools import cache
+
+from django.http import HttpResponse, JsonResponse
+from django.template import engines
 from django.urls import path
 
 from portal.urls import urlpatterns as portal_urlpatterns
@@ -11,5 +14,24 @@ def minimal(request):
     return JsonResponse({"ok": True, "authenticated": request.user.is_authenticated})
 
 
+_EMPTY_PAGE = '{% extends "base.html" %}{% block content %}<p>bench</p>{% endblock %}'
+
+
+@cache
+def _empty_page():
+    return engines["django"].from_string(_EMPTY_PAGE)
+
+
+def minimal_page(request):
+    # The site's frame (base.html: navigation, language links, user bar) around nothing: what
+    # every server-rendered page pays before its own content. Compiled once, like the pages'
+    # templates under the cached loader.
+    return HttpResponse(_empty_page().render({}, request))
+
+
 # First: the Wagtail page tree at the end of the portal's patterns catches every other path.
-urlpatterns = [path("bench/minimal", minimal), *portal_urlpatterns]
+urlpatterns = [
+    path("bench/minimal", minimal),
+    path("bench/minimal-page", minimal_page),
+    *portal_urlpatterns,
+]

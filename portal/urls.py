@@ -11,7 +11,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from projects import views as project_views
 
 from .api import api
-from .views import healthz
+from .views import PortalLoginView, healthz
 
 # Machine routes: never language-prefixed.
 urlpatterns = [
@@ -33,7 +33,7 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        PortalLoginView.as_view(),
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,4 +1,6 @@
+from django.contrib.auth.views import LoginView
 from django.http import JsonResponse
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -24,3 +26,12 @@ def healthz(request):
 
         body["tasks_waiting"] = DBTaskResult.objects.filter(status="READY").count()
     return JsonResponse(body, status=200 if database == "ok" else 503)
+
+
+class PortalLoginView(LoginView):
+    """Log in and land on the home page in the language of the login page."""
+
+    redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        return reverse("wagtail_serve", args=[""])

@@ -16,6 +16,7 @@ NEED_LABELS = {
     "missing": _("to be supplied (accepted without it)"),
     "correct": _("needs correction"),
     "apply": _("to send with the application"),
+    "uploaded": _("uploaded: send the supplement once everything is in"),
 }
 EVENT_LABELS = {
     "project.registered": _("registered the project"),

@@ -267,8 +267,14 @@ def still_needed_from_enterprise(project: Project) -> dict[str, list[dict[str, A
             versions = list(material.versions.all())
             latest = versions[0] if versions else None
             reason = None
+            fresh = (
+                latest is not None
+                and latest.review == "pending"
+                and approval.paused_since is not None
+                and timezone.localdate(latest.stored.uploaded_at) >= approval.paused_since
+            )
             if material.state == ApprovalMaterial.State.REQUESTED:
-                reason = "requested"
+                reason = "uploaded" if fresh else "requested"
             elif material.state == ApprovalMaterial.State.MISSING:
                 reason = "missing"
             elif approval.is_open and latest is not None and latest.review == "needs_correction":
@@ -283,7 +289,7 @@ def still_needed_from_enterprise(project: Project) -> dict[str, list[dict[str, A
                         "note": latest.review_note if latest is not None else "",
                     }
                 )
-    order = {"requested": 0, "missing": 1, "correct": 2}
+    order = {"requested": 0, "uploaded": 1, "missing": 2, "correct": 3}
     urgent.sort(key=lambda n: (n["due"] or date.max, order[n["reason"]]))
     return {"urgent": urgent, "to_apply": to_apply}
 

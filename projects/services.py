@@ -120,11 +120,16 @@ def _materials_named(approval: Approval, wanted: Iterable[Any], field: str) -> l
     return found
 
 
+def _names(obj) -> dict[str, str]:
+    """Both names, so that every reader sees the event in their own language."""
+    return {"name": obj.name, "name_en": obj.name_en or obj.name}
+
+
 def _approval_data(approval: Approval, **extra: Any) -> dict[str, Any]:
     return {
         "approval_id": approval.pk,
-        "item": {"code": approval.item.code, "name": approval.item.name},
-        "department": {"id": approval.department_id, "name": approval.department.name},
+        "item": {"code": approval.item.code, **_names(approval.item)},
+        "department": {"id": approval.department_id, **_names(approval.department)},
         "status": approval.status,
         "due_date": approval.due_date,
         "statutory_due_date": approval.statutory_due_date,
@@ -247,7 +252,7 @@ def approval_accept(
             at=now,
             data=_approval_data(
                 approval,
-                missing_materials=[m.name for m in missing],
+                missing_materials=[_names(m) for m in missing],
                 materials_due=approval.materials_due,
             ),
         )
@@ -297,7 +302,7 @@ def approval_request_supplement(
             data=_approval_data(
                 approval,
                 reason=reason,
-                materials=[m.name for m in requested],
+                materials=[_names(m) for m in requested],
                 materials_due=materials_due,
             ),
         )
@@ -313,11 +318,9 @@ def approval_supplement(*, actor: User, approval_id: int, now: datetime | None =
         approval = _locked_approval(actor, approval_id, "supplement")
         _require_status(approval, "supplement")
         approval.pauses.filter(resumed_on__isnull=True).update(resumed_on=today)
-        supplied = list(
-            approval.materials.filter(state=ApprovalMaterial.State.REQUESTED).values_list(
-                "name", flat=True
-            )
-        )
+        supplied = [
+            _names(m) for m in approval.materials.filter(state=ApprovalMaterial.State.REQUESTED)
+        ]
         approval.materials.filter(state=ApprovalMaterial.State.REQUESTED).update(
             state=ApprovalMaterial.State.PROVIDED, due=None
         )
@@ -801,7 +804,7 @@ def material_upload(*, actor: User, material_id: int, upload, now: datetime | No
             at=now,
             data=_approval_data(
                 approval,
-                material={"id": material.pk, "name": material.name},
+                material={"id": material.pk, **_names(material)},
                 version=number,
                 draft=version.draft,
                 file={"id": stored.pk, "name": stored.original_name, "size": stored.size},
@@ -882,7 +885,7 @@ def material_review(
             at=now,
             data=_approval_data(
                 approval,
-                material={"id": material.pk, "name": material.name},
+                material={"id": material.pk, **_names(material)},
                 version=version.number,
                 verdict=verdict,
                 note=note,
@@ -950,9 +953,7 @@ def comment_add(
                 "comment_id": comment.pk,
                 "body": body,
                 "approval_id": approval.pk if approval else None,
-                "item": {"code": approval.item.code, "name": approval.item.name}
-                if approval
-                else None,
+                "item": {"code": approval.item.code, **_names(approval.item)} if approval else None,
                 "file": {"id": stored.pk, "name": stored.original_name} if stored else None,
             },
         )

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from portal.models import User
@@ -58,8 +59,28 @@ def _refused(request, error: DomainError) -> None:
     messages.error(request, str(error.message))
 
 
-def _back_to_project(project_id: int, anchor: str = ""):
+def _back_to_project(project_id: int, anchor: str = "", request=None):
+    """Back where the person came from (the queue, say) if it is ours, else the project."""
+    if request is not None:
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        target = request.POST.get("next", "")
+        if target and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return HttpResponseRedirect(target)
     return HttpResponseRedirect(reverse("project_detail", args=[project_id]) + anchor)
+
+
+DONE_MESSAGES = {
+    "receive": _lazy("Received: %(item)s."),
+    "accept": _lazy("Accepted: %(item)s. The clock runs."),
+    "request_supplement": _lazy("Supplement requested for %(item)s. The clock is paused."),
+    "supplement": _lazy("Supplement sent for %(item)s. The clock runs again."),
+    "approve": _lazy("Approved: %(item)s."),
+    "reject": _lazy("Rejected: %(item)s."),
+    "withdraw": _lazy("Withdrawn: %(item)s."),
+}
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -219,8 +240,8 @@ def approval_transition(request, project_id: int, approval_id: int):
             raise
         _refused(request, error)
     else:
-        messages.success(request, _("%(item)s: done.") % {"item": approval.item.label})
-    return _back_to_project(project_id, f"#approval-{approval.pk}")
+        messages.success(request, DONE_MESSAGES[data["action"]] % {"item": approval.item.label})
+    return _back_to_project(project_id, f"#approval-{approval.pk}", request)
 
 
 @require_POST

@@ -46,6 +46,15 @@ def in_memory_channel_layer(request, settings):
     yield
 
 
+@pytest.fixture(autouse=True)
+def english_messages():
+    """Domain messages asserted in tests are the English ones; pages choose their own."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def free_port() -> int:
     with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
         sock.bind(("127.0.0.1", 0))

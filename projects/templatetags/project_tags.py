@@ -28,3 +28,15 @@ def event_label(event_type: str) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def localized(names) -> str:
+    """The name in the active language from an event's {"name", "name_en"}."""
+    from django.utils import translation
+
+    if not isinstance(names, dict):
+        return names or ""
+    if translation.get_language() == "en" and names.get("name_en"):
+        return names["name_en"]
+    return names.get("name", "")

@@ -136,7 +136,7 @@ def test_a_material_accepted_as_missing_is_completed_by_an_accepted_upload(world
     )
     approval_transition(actor=world.officer, approval_id=land.pk, action="approve")
     land.refresh_from_db()
-    assert [m["name"] for m in missing_materials(land)] == ["补充说明"]
+    assert [m["name"] for m in missing_materials(land)] == ["Supplementary note"]
     note = material(world, key=False)
     # Still allowed after the decision: first the certificate, then the material (先取证再补交).
     version = material_upload(actor=world.enterprise, material_id=note.pk, upload=pdf())

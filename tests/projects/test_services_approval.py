@@ -107,7 +107,7 @@ def test_accept_is_refused_when_a_key_material_is_missing_and_names_it(world):
     with pytest.raises(TransitionRefused) as refused:
         move(world.officer, land, "accept", missing_materials=["申请表"], materials_due=None)
     assert refused.value.code == "key_materials_missing"
-    assert "申请表" in str(refused.value.message)
+    assert "Application form" in str(refused.value.message)
     land.refresh_from_db()
     assert land.status == "received"
 

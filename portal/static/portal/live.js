@@ -56,7 +56,9 @@
   function describe(event) {
     var who = event.actor || texts.system;
     var what = texts.events[event.event] || event.event;
-    var item = event.data && event.data.item ? " " + (event.data.item.name || event.data.item.code) : "";
+    var english = document.documentElement.lang === "en";
+    var names = event.data && event.data.item;
+    var item = names ? " " + ((english && names.name_en) || names.name || names.code) : "";
     var project = event.data && event.data.name && !item ? " " + event.data.name : "";
     return who + " " + what + item + project;
   }

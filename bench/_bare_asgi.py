@@ -1,0 +1,109 @@
+"""The baseline of bench/realtime.py: bare Channels, one group, nothing else.
+
+    python -m daphne -b 127.0.0.1 -p PORT bench._bare_asgi:application
+
+Every websocket joins the group "bench" and forwards what is sent to it as JSON, the way the
+portal's consumer forwards an event. `POST /send` with an event as its JSON body makes the
+group_send inside this process (the in-memory layer is per process); `GET` answers 200 (ready).
+With REDIS_URL the layer is Redis, configured like the portal's (CHANNEL_LAYER_PREFIX, capacity,
+pool size), so a sender in another process reaches the sockets of every process.
+Not a benchmark itself: bench/run_all.py skips names starting with "_".
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import django
+from django.conf import settings
+
+GROUP = "bench"
+
+
+def channel_layers() -> dict:
+    """The portal's channel-layer settings (portal/settings/base.py), less its socket timeouts.
+
+    A bare deployment takes channels_redis's defaults for those: with the portal's
+    socket_timeout of 2 s, an idle receive (a 5 s BZPOPMIN) times out and, in a plain
+    consumer, ends the socket with 1011.
+    """
+    redis_url = os.environ.get("REDIS_URL", "")
+    if not redis_url:
+        return {
+            "default": {
+                "BACKEND": "channels.layers.InMemoryChannelLayer",
+                "CONFIG": {"capacity": 5000, "expiry": 60, "group_expiry": 9 * 24 * 3600},
+            }
+        }
+    return {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [
+                    {
+                        "address": redis_url,
+                        "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "2000")),
+                    }
+                ],
+                "capacity": int(os.environ.get("CHANNEL_CAPACITY", "5000")),
+                "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "bench-bare"),
+                "expiry": 60,
+                "group_expiry": 9 * 24 * 3600,
+            },
+        }
+    }
+
+
+def configure() -> None:
+    if not settings.configured:
+        settings.configure(
+            INSTALLED_APPS=["channels"],
+            CHANNEL_LAYERS=channel_layers(),
+            USE_TZ=True,
+            LOGGING_CONFIG=None,
+        )
+        django.setup()
+
+
+configure()
+
+from channels.generic.websocket import AsyncJsonWebsocketConsumer  # noqa: E402
+from channels.layers import get_channel_layer  # noqa: E402
+from channels.routing import ProtocolTypeRouter  # noqa: E402
+
+
+class BareConsumer(AsyncJsonWebsocketConsumer):
+    groups = [GROUP]  # joined before the handshake is accepted, as the portal's consumer does
+
+    async def bench_event(self, message):
+        await self.send_json({"type": "event", **message["event"]})
+
+
+async def http_app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    body = b""
+    while True:
+        message = await receive()
+        body += message.get("body", b"")
+        if not message.get("more_body"):
+            break
+    status = 200
+    if scope["method"] == "POST" and scope["path"] == "/send":
+        await get_channel_layer().group_send(
+            GROUP, {"type": "bench.event", "event": json.loads(body)}
+        )
+    elif scope["method"] != "GET":
+        status = 405
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": b'{"ok": true}'})
+
+
+application = ProtocolTypeRouter({"http": http_app, "websocket": BareConsumer.as_asgi()})
