@@ -71,6 +71,9 @@ def emit(
     """Append an event to `stream` inside the caller's transaction, signal it after commit."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("events are written inside the transaction of the change")
+    if actor is not None and actor.pk:
+        # People read notices by name, programs by username (the event's `actor`).
+        data = {**data, "actor_name": actor.get_full_name()}
     head = _locked_head(stream)
     head.last_seq += 1
     head.updated_at = timezone.now()

@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.test import override_settings
 
 from portal.models import User
+from tests.servers import start_daphne  # noqa: F401 - a fixture for integration and e2e
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 

@@ -54,7 +54,7 @@
   }
 
   function describe(event) {
-    var who = event.actor || texts.system;
+    var who = (event.data && event.data.actor_name) || event.actor || texts.system;
     var what = texts.events[event.event] || event.event;
     var english = document.documentElement.lang === "en";
     var names = event.data && event.data.item;

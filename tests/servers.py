@@ -1,3 +1,5 @@
+"""Real daphne processes for tests: started on loopback ports, stopped by pid."""
+
 import os
 import signal
 import subprocess
@@ -9,19 +11,19 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
-def database_url_of_test_db() -> str:
-    """The URL of the database pytest-django created, for processes started by a test."""
+def database_env_of_test_db() -> dict[str, str]:
+    """Where the database pytest-django created is, for processes started by a test."""
     s = connection.settings_dict
     if connection.vendor == "postgresql":
         user = s.get("USER") or "postgres"
         password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
         host = s.get("HOST") or "127.0.0.1"
         port = s.get("PORT") or 5432
-        return f"postgres://{user}{password}@{host}:{port}/{s['NAME']}"
-    return ""
+        return {"DATABASE_URL": f"postgres://{user}{password}@{host}:{port}/{s['NAME']}"}
+    return {"DATABASE_URL": "", "SQLITE_PATH": str(s["NAME"])}
 
 
 class ServerProcess:
@@ -83,7 +85,7 @@ def start_daphne(tmp_path):
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "portal.settings.test",
-            "DATABASE_URL": database_url_of_test_db(),
+            **database_env_of_test_db(),
             **env_overrides,
         }
         server = ServerProcess(port, env, tmp_path / f"daphne-{port}.log")
