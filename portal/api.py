@@ -12,6 +12,7 @@ from ninja.security import django_auth
 from wagtail.api.v3.auth import BearerTokenAuth
 from wagtail.models import APIToken
 
+from meetings.api import router as meetings_router
 from projects.api import router as projects_router
 from projects.errors import DomainError
 from projects.selectors import user_summary
@@ -76,6 +77,7 @@ class Me(Schema):
     department: Ref | None
     enterprise: Ref | None
     language: str
+    calendar_url: str = Field(..., description="personal calendar subscription (keep it secret)")
 
 
 class TicketOut(Schema):
@@ -114,7 +116,9 @@ def revoke_token(request, token_id: int):
 
 @api.get("/me", response=Me, tags=["accounts"], summary="Who I am")
 def me(request):
-    return user_summary(request.user)
+    from meetings.views import calendar_feed_url
+
+    return {**user_summary(request.user), "calendar_url": calendar_feed_url(request.user)}
 
 
 @api.post(
@@ -131,3 +135,4 @@ def realtime_ticket(request):
 
 
 api.add_router("", projects_router)
+api.add_router("", meetings_router)

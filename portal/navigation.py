@@ -30,6 +30,11 @@ NAV_ENTRIES = [
     NavEntry(
         _("Meetings"), "meeting_list", frozenset({r.STAFF, r.HELPER, r.OFFICER, r.ENTERPRISE})
     ),
+    NavEntry(
+        _("My action items"),
+        "action_list",
+        frozenset({r.STAFF, r.HELPER, r.OFFICER}),
+    ),
     NavEntry(_("Statistics"), "statistics"),
     NavEntry(_("Back office"), "wagtailadmin_home", frozenset({r.STAFF, r.EDITOR}), True),
     NavEntry(

@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from meetings import views as meeting_views
 from projects import views as project_views
 
 from .api import api
@@ -22,6 +23,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("files/<int:file_id>/", project_views.file_download, name="file_download"),
+    path("meetings/<int:meeting_id>.ics", meeting_views.meeting_ics, name="meeting_ics"),
+    path("calendar/<str:secret>.ics", meeting_views.calendar_feed, name="calendar_feed"),
 ]
 
 if settings.DEBUG:
@@ -71,6 +74,7 @@ urlpatterns += i18n_patterns(
         name="password_reset_complete",
     ),
     path("", include("projects.urls")),
+    path("", include("meetings.urls")),
     # Wagtail's page tree is last: it catches every other path.
     path("", include(wagtail_urls)),
     prefix_default_language=False,

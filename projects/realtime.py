@@ -24,6 +24,10 @@ def groups_for_stream(stream: str) -> list[str]:
     kind, _, rest = stream.partition(":")
     if kind == "user":
         return [user_group(int(rest))]
+    if kind == "meeting":
+        from meetings.selectors import groups_for_meeting_stream
+
+        return groups_for_meeting_stream(stream)
     if kind != "project":
         return [STAFF_GROUP]
     project_id_text, _, suffix = rest.partition(":")

@@ -133,6 +133,10 @@ def stream_readable(user, stream: str) -> bool:
         if suffix == "internal":
             return perms.can_view_internal(user, project)
         return perms.can_view_project(user, project)
+    if kind == "meeting":
+        from meetings.selectors import stream_readable as meeting_stream_readable
+
+        return meeting_stream_readable(user, stream)
     return False
 
 

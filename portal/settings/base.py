@@ -233,6 +233,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 PORTAL_BASE_URL = WAGTAILADMIN_BASE_URL
 # Extra origins (scheme://host[:port]) allowed to open websockets besides the site itself.
 WEBSOCKET_ALLOWED_ORIGINS = env_list("WEBSOCKET_ALLOWED_ORIGINS")
+# The right-hand side of calendar UIDs: stable, so updates replace the same event.
+ICAL_UID_DOMAIN = os.environ.get("ICAL_UID_DOMAIN", "portal.localhost")
 WEBSOCKET_HEARTBEAT_SECONDS = 25
 # Every process polls the event log this often, which bounds the delay after a lost signal.
 LIVE_POLL_SECONDS = float(os.environ.get("LIVE_POLL_SECONDS", "2"))

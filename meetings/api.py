@@ -1,0 +1,284 @@
+"""JSON API of meetings, visits and action items. Thin: parse, call a selector or a service."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from ninja import Field, Query, Router, Schema
+from ninja.responses import Status
+
+from portal.models import User
+from projects.errors import InvalidInput
+from projects.models import Department
+from projects.selectors import projects_visible_to, stream_heads
+
+from . import selectors, services
+from .models import Meeting
+
+router = Router(tags=["meetings"])
+
+Kind = Literal["joint_meeting", "forum", "site_service", "site_inspection"]
+
+
+class PersonOut(Schema):
+    username: str
+    name: str
+
+
+class ParticipantOut(Schema):
+    username: str
+    name: str
+    answer: str
+    department: str | None
+
+
+class AgendaOut(Schema):
+    id: int
+    title: str
+    project_id: int
+    approval_id: int | None
+
+
+class MeetingOut(Schema):
+    id: int
+    title: str
+    kind: str
+    start: datetime
+    end: datetime
+    place: str
+    status: str
+    sequence: int
+    organiser: PersonOut
+    project_ids: list[int]
+    participants: list[ParticipantOut]
+    agenda: list[AgendaOut]
+    streams: dict[str, int] = Field(default_factory=dict)
+
+
+class Warning(Schema):
+    username: str
+    name: str
+    meeting_id: int
+    title: str
+    start: datetime
+    end: datetime
+    message: str
+
+
+class MeetingCreated(MeetingOut):
+    warnings: list[Warning]
+
+
+class MeetingPage(Schema):
+    items: list[MeetingOut]
+    count: int
+
+
+class MeetingIn(Schema):
+    title: str = Field(..., max_length=200)
+    kind: Kind
+    start: datetime = Field(..., description="naive times are Beijing time")
+    end: datetime
+    place: str = Field("", max_length=200)
+    project_ids: list[int] = Field(default_factory=list, max_length=100)
+    participant_usernames: list[str] = Field(default_factory=list, max_length=300)
+    department_ids: list[int] = Field(default_factory=list, max_length=100)
+    status: Literal["draft", "scheduled"] = "scheduled"
+
+
+class MeetingPatch(Schema):
+    title: str | None = Field(None, max_length=200)
+    kind: Kind | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    place: str | None = Field(None, max_length=200)
+    project_ids: list[int] | None = Field(None, max_length=100)
+    participant_usernames: list[str] | None = Field(None, max_length=300)
+    department_ids: list[int] | None = Field(None, max_length=100)
+    status: Literal["draft", "scheduled"] | None = None
+
+
+class CancelIn(Schema):
+    reason: str = Field("", max_length=2000)
+
+
+class ActionItemOut(Schema):
+    id: int
+    meeting_id: int
+    meeting: str
+    project_id: int | None
+    decision: str
+    title: str
+    owner: str | None
+    owner_department: str | None
+    due_date: date
+    status: str
+    overdue: bool
+    done_note: str
+
+
+class ActionPage(Schema):
+    items: list[ActionItemOut]
+    count: int
+
+
+def meeting_data(user, meeting: Meeting, *, with_streams: bool = False) -> dict:
+    data = {
+        "id": meeting.pk,
+        "title": meeting.title,
+        "kind": meeting.kind,
+        "start": meeting.start,
+        "end": meeting.end,
+        "place": meeting.place,
+        "status": meeting.status,
+        "sequence": meeting.sequence,
+        "organiser": {
+            "username": meeting.organiser.username,
+            "name": meeting.organiser.get_full_name(),
+        },
+        "project_ids": [p.pk for p in meeting.projects.all()],
+        "participants": [
+            {
+                "username": p.user.username,
+                "name": p.user.get_full_name(),
+                "answer": p.answer,
+                "department": p.via_department.name if p.via_department_id else None,
+            }
+            for p in meeting.participants.all()
+        ],
+        "agenda": [
+            {"id": a.pk, "title": a.title, "project_id": a.project_id, "approval_id": a.approval_id}
+            for a in meeting.agenda.all()
+        ],
+    }
+    if with_streams:
+        data["streams"] = stream_heads(selectors.readable_meeting_streams(user, meeting))
+    return data
+
+
+def _people(user, payload) -> dict:
+    """Resolve ids and usernames; unknown or unseen ones are a 422 that names them."""
+    resolved = {}
+    if payload.project_ids is not None:
+        projects = list(projects_visible_to(user).filter(pk__in=payload.project_ids))
+        missing = set(payload.project_ids) - {p.pk for p in projects}
+        if missing:
+            raise InvalidInput(f"Unknown projects: {sorted(missing)}", field="project_ids")
+        resolved["projects"] = projects
+    if payload.participant_usernames is not None:
+        users = list(
+            User.objects.filter(username__in=payload.participant_usernames, is_active=True)
+        )
+        missing = set(payload.participant_usernames) - {u.username for u in users}
+        if missing:
+            raise InvalidInput(f"Unknown users: {sorted(missing)}", field="participant_usernames")
+        resolved["participants"] = users
+    if payload.department_ids is not None:
+        departments = list(Department.objects.filter(pk__in=payload.department_ids))
+        missing = set(payload.department_ids) - {d.pk for d in departments}
+        if missing:
+            raise InvalidInput(f"Unknown departments: {sorted(missing)}", field="department_ids")
+        resolved["departments"] = departments
+    return resolved
+
+
+class MeetingFilters(Schema):
+    start_from: datetime | None = Field(None, alias="from")
+    to: datetime | None = None
+    limit: int = Field(50, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+@router.get("/meetings", response=MeetingPage, summary="Meetings and visits visible to me")
+def list_meetings(request, filters: Query[MeetingFilters]):
+    queryset = selectors.in_range(
+        selectors.meeting_list_queryset(request.user),
+        services.aware(filters.start_from) if filters.start_from else None,
+        services.aware(filters.to) if filters.to else None,
+    )
+    count = queryset.count()
+    page = queryset[filters.offset : filters.offset + filters.limit]
+    return {"items": [meeting_data(request.user, m) for m in page], "count": count}
+
+
+@router.get("/meetings/{meeting_id}", response=MeetingOut, summary="One meeting")
+def get_meeting(request, meeting_id: int):
+    meeting = selectors.meeting_for(request.user, meeting_id)
+    return meeting_data(request.user, meeting, with_streams=True)
+
+
+@router.post("/meetings", response={201: MeetingCreated}, summary="Schedule a meeting or visit")
+def create_meeting(request, payload: MeetingIn):
+    resolved = _people(request.user, payload)
+    meeting, warnings = services.meeting_schedule(
+        actor=request.user,
+        title=payload.title,
+        kind=payload.kind,
+        start=payload.start,
+        end=payload.end,
+        place=payload.place,
+        status=payload.status,
+        **resolved,
+    )
+    meeting = selectors.meeting_for(request.user, meeting.pk)
+    return Status(
+        201, {**meeting_data(request.user, meeting, with_streams=True), "warnings": warnings}
+    )
+
+
+@router.patch("/meetings/{meeting_id}", response=MeetingCreated, summary="Change a meeting")
+def update_meeting(request, meeting_id: int, payload: MeetingPatch):
+    selectors.meeting_for(request.user, meeting_id)  # 404 before 422 for strangers
+    resolved = _people(request.user, payload)
+    changes = {
+        key: value
+        for key, value in payload.dict(exclude_unset=True).items()
+        if key in ("title", "kind", "start", "end", "place", "status")
+    }
+    meeting, warnings = services.meeting_update(
+        actor=request.user, meeting_id=meeting_id, **changes, **resolved
+    )
+    meeting = selectors.meeting_for(request.user, meeting.pk)
+    return {**meeting_data(request.user, meeting, with_streams=True), "warnings": warnings}
+
+
+@router.post("/meetings/{meeting_id}/cancel", response=MeetingOut, summary="Cancel a meeting")
+def cancel_meeting(request, meeting_id: int, payload: CancelIn):
+    services.meeting_cancel(actor=request.user, meeting_id=meeting_id, reason=payload.reason)
+    return meeting_data(
+        request.user, selectors.meeting_for(request.user, meeting_id), with_streams=True
+    )
+
+
+class ActionFilters(Schema):
+    owner: Literal["me"] | None = None
+    status: Literal["open", "done", "overdue"] | None = None
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+@router.get("/action-items", response=ActionPage, summary="Action items (owner=me: mine)")
+def list_action_items(request, filters: Query[ActionFilters]):
+    queryset = selectors.action_items_for(
+        request.user, owner_me=filters.owner == "me", status=filters.status
+    )
+    count = queryset.count()
+    items = [
+        {
+            "id": a.pk,
+            "meeting_id": a.meeting_id,
+            "meeting": a.meeting.title,
+            "project_id": a.project_id,
+            "decision": a.decision,
+            "title": a.title,
+            "owner": a.owner_user.username if a.owner_user_id else None,
+            "owner_department": a.owner_department.name if a.owner_department_id else None,
+            "due_date": a.due_date,
+            "status": a.status,
+            "overdue": a.is_overdue,
+            "done_note": a.done_note,
+        }
+        for a in queryset[filters.offset : filters.offset + filters.limit]
+    ]
+    return {"items": items, "count": count}

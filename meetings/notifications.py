@@ -1,0 +1,62 @@
+"""Invitation emails with calendar attachments, sent by the worker once per change."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django_tasks import task
+
+from .ical import meeting_calendar
+from .models import Meeting
+
+
+def meeting_url(meeting: Meeting, language: str) -> str:
+    with translation.override(language):
+        path = reverse("meeting_detail", args=[meeting.pk])
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+@task()
+def send_meeting_email(
+    meeting_id: int, method: str, sequence: int, user_ids: list[int] | None = None
+) -> int:
+    """Email the invitation (REQUEST) or cancellation (CANCEL) to the participants."""
+    meeting = (
+        Meeting.objects.select_related("organiser")
+        .prefetch_related("participants__user", "agenda")
+        .get(pk=meeting_id)
+    )
+    if meeting.sequence != sequence and method == "REQUEST":
+        return 0  # a newer change has its own email on the way
+    sent = 0
+    for participant in meeting.participants.all():
+        user = participant.user
+        if not user.is_active or not user.email:
+            continue
+        if user_ids is not None and user.pk not in user_ids:
+            continue
+        language = user.language or settings.LANGUAGE_CODE
+        url = meeting_url(meeting, language)
+        context = {
+            "meeting": meeting,
+            "user": user,
+            "url": url,
+            "method": method,
+            "update": meeting.sequence > 0,
+        }
+        with translation.override(language):
+            subject = " ".join(
+                render_to_string("meetings/email/invitation_subject.txt", context).split()
+            )
+            body = render_to_string("meetings/email/invitation.txt", context)
+            ics = meeting_calendar(meeting, method=method, url=url)
+        message = EmailMultiAlternatives(
+            subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email]
+        )
+        message.attach("invite.ics", ics, f'text/calendar; charset="utf-8"; method={method}')
+        message.send()
+        sent += 1
+    return sent

@@ -1,0 +1,481 @@
+"""Pages and calendar files of meetings and visits. Thin: forms, selectors, services."""
+
+from __future__ import annotations
+
+import calendar as month_calendar
+from datetime import date, datetime, time, timedelta
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST, require_safe
+
+from portal.models import User
+from projects.errors import DomainError, NotVisible
+from projects.models import Department
+from projects.selectors import projects_visible_to
+
+from . import ical, selectors, services
+from . import permissions as perms
+from .models import CalendarFeed, Meeting, Participant
+
+
+def _not_found(function):
+    def wrapper(request, *args, **kwargs):
+        try:
+            return function(request, *args, **kwargs)
+        except NotVisible as error:
+            raise Http404(str(error)) from error
+
+    wrapper.__name__ = function.__name__
+    return wrapper
+
+
+def calendar_feed_url(user) -> str:
+    feed, _created = CalendarFeed.objects.get_or_create(user=user)
+    return settings.PORTAL_BASE_URL.rstrip("/") + reverse("calendar_feed", args=[feed.secret])
+
+
+# --- forms ------------------------------------------------------------------------------------
+
+
+class MeetingForm(forms.Form):
+    title = forms.CharField(label=_lazy("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_lazy("Kind"), choices=Meeting.Kind.choices)
+    start = forms.DateTimeField(
+        label=_lazy("Start (Beijing time)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    end = forms.DateTimeField(
+        label=_lazy("End"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    place = forms.CharField(
+        label=_lazy("Place (empty for a site visit: the project site)"),
+        max_length=200,
+        required=False,
+    )
+    projects = forms.ModelMultipleChoiceField(
+        label=_lazy("Projects"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    participants = forms.ModelMultipleChoiceField(
+        label=_lazy("People"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    departments = forms.ModelMultipleChoiceField(
+        label=_lazy("Departments (their officers are invited)"),
+        queryset=Department.objects.all(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+    draft = forms.BooleanField(label=_lazy("Save as a draft (no invitations yet)"), required=False)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["projects"].queryset = projects_visible_to(user).order_by("code")
+        self.fields["participants"].queryset = (
+            User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("username")
+        )
+
+
+class RespondForm(forms.Form):
+    answer = forms.ChoiceField(choices=[("attend", "attend"), ("decline", "decline")])
+
+
+class ActionForm(forms.Form):
+    decision = forms.CharField(label=_lazy("Decision"), widget=forms.Textarea(attrs={"rows": 2}))
+    title = forms.CharField(label=_lazy("Action"), max_length=300)
+    agenda_item = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    owner_user = forms.ModelChoiceField(
+        label=_lazy("Owner (person)"), queryset=User.objects.filter(is_active=True), required=False
+    )
+    owner_department = forms.ModelChoiceField(
+        label=_lazy("Owner (department)"), queryset=Department.objects.all(), required=False
+    )
+    due_date = forms.DateField(
+        label=_lazy("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    working_days = forms.IntegerField(
+        label=_lazy("or within N working days"), required=False, min_value=1, max_value=120
+    )
+
+
+# --- calendar pages ---------------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def meeting_list(request):
+    """My meetings and visits: a month grid and an agenda list."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+        month = int(request.GET.get("month", today.month))
+        first = date(year, month, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    view = "agenda" if request.GET.get("view") == "agenda" else "month"
+    last = first.replace(day=month_calendar.monthrange(first.year, first.month)[1])
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(first, time.min, tz)
+    end = datetime.combine(last + timedelta(days=1), time.min, tz)
+    meetings = list(selectors.in_range(selectors.meeting_list_queryset(request.user), start, end))
+    by_day: dict[date, list[Meeting]] = {}
+    for meeting in meetings:
+        by_day.setdefault(timezone.localtime(meeting.start).date(), []).append(meeting)
+    weeks = [
+        [(day, by_day.get(day, []), day.month == first.month) for day in week]
+        for week in month_calendar.Calendar().monthdatescalendar(first.year, first.month)
+    ]
+    upcoming = list(
+        selectors.meeting_list_queryset(request.user).filter(end__gte=timezone.now())[:50]
+    )
+    previous = (first - timedelta(days=1)).replace(day=1)
+    following = last + timedelta(days=1)
+    return render(
+        request,
+        "meetings/meeting_list.html",
+        {
+            "view": view,
+            "first": first,
+            "weeks": weeks,
+            "meetings": meetings,
+            "upcoming": upcoming,
+            "previous": previous,
+            "following": following,
+            "today": today,
+            "can_schedule": perms.can_schedule(request.user),
+            "calendar_url": calendar_feed_url(request.user),
+        },
+    )
+
+
+@login_required
+def meeting_new(request):
+    if not perms.can_schedule(request.user):
+        raise Http404
+    form = MeetingForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting, warnings = services.meeting_schedule(
+                actor=request.user,
+                title=data["title"],
+                kind=data["kind"],
+                start=data["start"],
+                end=data["end"],
+                place=data["place"],
+                projects=list(data["projects"]),
+                participants=list(data["participants"]),
+                departments=list(data["departments"]),
+                status="draft" if data["draft"] else "scheduled",
+            )
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+        else:
+            for warning in warnings:
+                messages.warning(request, warning["message"])
+            messages.success(
+                request,
+                _("Scheduled.") if meeting.status == "scheduled" else _("Saved as a draft."),
+            )
+            return redirect("meeting_detail", meeting.pk)
+    return render(request, "meetings/meeting_form.html", {"form": form})
+
+
+@login_required
+@_not_found
+def meeting_detail(request, meeting_id: int):
+    user = request.user
+    meeting = selectors.meeting_for(user, meeting_id)
+    manage = perms.can_manage(user, meeting)
+    internal = perms.can_view_internal(user, meeting)
+    if request.method == "POST":
+        return _meeting_post(request, meeting, manage)
+    mine = next((p for p in meeting.participants.all() if p.user_id == user.pk), None)
+    actions = list(meeting.action_items.select_related("owner_user", "owner_department", "project"))
+    streams = selectors.readable_meeting_streams(user, meeting)
+    from projects.selectors import stream_heads
+
+    context = {
+        "meeting": meeting,
+        "manage": manage,
+        "internal": internal,
+        "mine": mine,
+        "actions": actions,
+        "findings": meeting.findings.prefetch_related("files"),
+        "proposals": services.agenda_proposals(meeting) if manage else [],
+        "action_form": ActionForm(),
+        "streams": stream_heads(streams),
+        "edit_form": MeetingForm(
+            user=user,
+            initial={
+                "title": meeting.title,
+                "kind": meeting.kind,
+                "start": timezone.localtime(meeting.start),
+                "end": timezone.localtime(meeting.end),
+                "place": meeting.place,
+                "projects": [p.pk for p in meeting.projects.all()],
+                "participants": [
+                    p.user_id for p in meeting.participants.all() if p.via_department_id is None
+                ],
+                "departments": [d.pk for d in meeting.departments.all()],
+            },
+        )
+        if manage
+        else None,
+        "answer_choices": Participant.Answer,
+    }
+    return render(request, "meetings/meeting_detail.html", context)
+
+
+def _meeting_post(request, meeting: Meeting, manage: bool):
+    """The meeting page's forms: answer, change, cancel, agenda, record, decide, close."""
+    what = request.POST.get("what")
+    user = request.user
+    try:
+        if what == "answer":
+            form = RespondForm(request.POST)
+            if form.is_valid():
+                services.meeting_respond(
+                    actor=user, meeting_id=meeting.pk, answer=form.cleaned_data["answer"]
+                )
+                messages.success(request, _("Your answer is saved."))
+        elif what == "change":
+            form = MeetingForm(request.POST, user=user)
+            if form.is_valid():
+                data = form.cleaned_data
+                _meeting, warnings = services.meeting_update(
+                    actor=user,
+                    meeting_id=meeting.pk,
+                    title=data["title"],
+                    kind=data["kind"],
+                    start=data["start"],
+                    end=data["end"],
+                    place=data["place"],
+                    projects=list(data["projects"]),
+                    participants=list(data["participants"]),
+                    departments=list(data["departments"]),
+                    status="draft" if data["draft"] and meeting.status == "draft" else "scheduled",
+                )
+                for warning in warnings:
+                    messages.warning(request, warning["message"])
+                messages.success(request, _("Meeting changed; participants are told."))
+            else:
+                messages.error(
+                    request,
+                    _("Check the form: %(errors)s")
+                    % {"errors": "; ".join(" ".join(v) for v in form.errors.values())},
+                )
+        elif what == "cancel":
+            services.meeting_cancel(
+                actor=user, meeting_id=meeting.pk, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("Meeting cancelled; participants are told."))
+        elif what == "agenda":
+            proposals = {str(i): p for i, p in enumerate(services.agenda_proposals(meeting))}
+            existing = {str(a.pk): a for a in meeting.agenda.all()}
+            chosen = []
+            for key in request.POST.getlist("keep"):
+                if key.startswith("p") and key[1:] in proposals:
+                    p = proposals[key[1:]]
+                    chosen.append(
+                        (
+                            request.POST.get(f"order-{key}", "99"),
+                            {
+                                "project": p["project"],
+                                "approval": p["approval"],
+                                "title": p["title"],
+                            },
+                        )
+                    )
+                elif key.startswith("a") and key[1:] in existing:
+                    a = existing[key[1:]]
+                    chosen.append(
+                        (
+                            request.POST.get(f"order-{key}", "99"),
+                            {"project": a.project, "approval": a.approval, "title": a.title},
+                        )
+                    )
+
+            def order(entry):
+                try:
+                    return int(entry[0])
+                except ValueError:
+                    return 99
+
+            services.agenda_set(
+                actor=user,
+                meeting_id=meeting.pk,
+                items=[item for _key, item in sorted(chosen, key=order)],
+            )
+            messages.success(request, _("Agenda saved."))
+        elif what == "record":
+            minutes = {
+                int(k[8:]): v
+                for k, v in request.POST.items()
+                if k.startswith("minutes-") and k[8:].isdigit()
+            }
+            internal = {
+                int(k[9:]): v
+                for k, v in request.POST.items()
+                if k.startswith("internal-") and k[9:].isdigit()
+            }
+            services.meeting_record(
+                actor=user,
+                meeting_id=meeting.pk,
+                attended=[int(v) for v in request.POST.getlist("attended") if v.isdigit()],
+                minutes=minutes,
+                internal_minutes=internal,
+                publish=request.POST.get("publish") == "on",
+            )
+            messages.success(request, _("Record saved."))
+        elif what == "action":
+            form = ActionForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                services.action_item_create(
+                    actor=user,
+                    meeting_id=meeting.pk,
+                    decision=data["decision"],
+                    title=data["title"],
+                    owner_user=data["owner_user"],
+                    owner_department=data["owner_department"],
+                    due_date=data["due_date"],
+                    working_days=data["working_days"],
+                    agenda_item_id=data["agenda_item"],
+                )
+                messages.success(request, _("Decision and action item recorded."))
+            else:
+                messages.error(
+                    request,
+                    _("Check the form: %(errors)s")
+                    % {"errors": "; ".join(" ".join(v) for v in form.errors.values())},
+                )
+        elif what == "close_action":
+            services.action_item_close(
+                actor=user,
+                action_item_id=int(request.POST.get("action", 0)),
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, _("Action item closed."))
+        elif what == "finding":
+            project = meeting.projects.filter(pk=request.POST.get("project") or 0).first()
+            if project is None:
+                messages.error(request, _("Choose the project the finding is about."))
+            else:
+                services.finding_add(
+                    actor=user,
+                    meeting_id=meeting.pk,
+                    project=project,
+                    text=request.POST.get("text", ""),
+                    files=request.FILES.getlist("files"),
+                )
+                messages.success(request, _("Finding recorded."))
+        else:
+            raise Http404
+    except DomainError as error:
+        if isinstance(error, NotVisible):
+            raise
+        messages.error(request, str(error.message))
+    return HttpResponseRedirect(reverse("meeting_detail", args=[meeting.pk]))
+
+
+@require_safe
+@login_required
+def action_list(request):
+    status = request.GET.get("status") or "open"
+    items = list(selectors.action_items_for(request.user, owner_me=True, status=status))
+    return render(request, "meetings/action_list.html", {"items": items, "status": status})
+
+
+@require_POST
+@login_required
+@_not_found
+def action_close(request, action_id: int):
+    try:
+        services.action_item_close(
+            actor=request.user, action_item_id=action_id, note=request.POST.get("note", "")
+        )
+        messages.success(request, _("Action item closed."))
+    except DomainError as error:
+        if isinstance(error, NotVisible):
+            raise
+        messages.error(request, str(error.message))
+    return redirect("action_list")
+
+
+@require_POST
+@login_required
+def calendar_regenerate(request):
+    """A new secret address: the old one stops working at once."""
+    CalendarFeed.objects.update_or_create(user=request.user, defaults={"secret": _new_secret()})
+    messages.success(request, _("A new calendar address was made; the old one no longer works."))
+    return redirect("meeting_list")
+
+
+def _new_secret() -> str:
+    from .models import new_calendar_secret
+
+    return new_calendar_secret()
+
+
+# --- calendar files (machine routes) ----------------------------------------------------------
+
+
+def _ics(body: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+def meeting_ics(request, meeting_id: int):
+    """One meeting as a calendar file: for the session or a bearer token."""
+    from wagtail.api.v3.auth import BearerTokenAuth
+
+    user = request.user
+    if request.headers.get("Authorization", "").startswith("Bearer "):
+        token = request.headers["Authorization"][7:].strip()
+        BearerTokenAuth().authenticate(request, token)
+        user = request.user
+    if not user.is_authenticated:
+        response = HttpResponse(status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="portal"'
+        return response
+    try:
+        meeting = selectors.meeting_for(user, meeting_id)
+    except NotVisible:
+        raise Http404 from None
+    url = settings.PORTAL_BASE_URL.rstrip("/") + reverse("meeting_detail", args=[meeting.pk])
+    method = "CANCEL" if meeting.status == "cancelled" else "PUBLISH"
+    return _ics(ical.meeting_calendar(meeting, method=method, url=url), f"meeting-{meeting.pk}.ics")
+
+
+@require_safe
+def calendar_feed(request, secret: str):
+    """The personal subscription: no login, the secret in the address is the key."""
+    feed = CalendarFeed.objects.select_related("user").filter(secret=secret).first()
+    if feed is None or not feed.user.is_active:
+        raise Http404
+    meetings, days = selectors.feed_entries(feed.user)
+    events = [
+        ical.all_day(uid, day, summary, description) for uid, day, summary, description in days
+    ]
+    name = _("Major-project service: %(name)s") % {"name": feed.user.get_full_name()}
+    return _ics(
+        ical.feed_calendar(name=name, meetings=meetings, all_day_events=events), "portal.ics"
+    )
