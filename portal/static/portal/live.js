@@ -60,6 +60,7 @@
     var names = event.data && event.data.item;
     var item = names ? " " + ((english && names.name_en) || names.name || names.code) : "";
     var project = event.data && event.data.name && !item ? " " + event.data.name : "";
+    if (!item && !project && event.data && event.data.title) project = " " + event.data.title;
     return who + " " + what + item + project;
   }
 
