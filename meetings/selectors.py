@@ -12,7 +12,7 @@ from projects.models import Approval
 from projects.selectors import projects_visible_to
 
 from . import permissions as perms
-from .models import ActionItem, Meeting, Participant
+from .models import ActionItem, AgendaItem, Meeting, Participant
 
 
 def meetings_visible_to(user) -> QuerySet[Meeting]:
@@ -111,13 +111,23 @@ def action_items_for(user, *, owner_me: bool = False, status: str | None = None)
 
 def feed_entries(user) -> tuple[list[Meeting], list[tuple[str, date, str, str]]]:
     """A person's meetings and visits, and the due dates they care about as all-day entries."""
+    # Only what a calendar entry shows: thousands of rows, so no whole user objects.
+    people = Participant.objects.select_related("user").only(
+        "meeting_id",
+        "answer",
+        "user__email",
+        "user__name",
+        "user__username",
+        "user__first_name",
+        "user__last_name",
+    )
     meetings = list(
         meetings_visible_to(user)
         .exclude(status=Meeting.Status.DRAFT)
         .select_related("organiser")
         .prefetch_related(
-            Prefetch("participants", queryset=Participant.objects.select_related("user")),
-            "agenda",
+            Prefetch("participants", queryset=people),
+            Prefetch("agenda", queryset=AgendaItem.objects.only("meeting_id", "title", "position")),
         )
     )
     days = []
