@@ -3,7 +3,7 @@ changes go through the services, which write the event log); the calendar goes t
 `working_day_set` so running clocks follow."""
 
 from django.contrib import admin, messages
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .errors import DomainError
 from .models import (
@@ -135,7 +135,13 @@ class WorkingDayAdmin(admin.ModelAdmin):
             self.message_user(request, str(error.message), messages.ERROR)
             return
         self.message_user(
-            request, _("%(count)d running approvals moved their due dates.") % {"count": moved}
+            request,
+            ngettext(
+                "%(count)d running approval moved its due date.",
+                "%(count)d running approvals moved their due dates.",
+                moved,
+            )
+            % {"count": moved},
         )
 
     def delete_model(self, request, obj):

@@ -15,7 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.models import User
 
@@ -1095,7 +1095,11 @@ def user_deactivate(
         if led:
             if successor is None:
                 raise InvalidInput(
-                    _("%(name)s leads %(count)d projects: choose who takes them over.")
+                    ngettext(
+                        "%(name)s leads %(count)d project: choose who takes it over.",
+                        "%(name)s leads %(count)d projects: choose who takes them over.",
+                        len(led),
+                    )
                     % {"name": user.get_full_name(), "count": len(led)},
                     field="successor",
                 )

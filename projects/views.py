@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from portal.models import User
@@ -428,7 +429,11 @@ def project_edit(request, project_id: int):
                         items=list(items_form.cleaned_data["items"]),
                     )
                     messages.success(
-                        request, _("%(count)d approvals added.") % {"count": len(added)}
+                        request,
+                        ngettext(
+                            "%(count)d approval added.", "%(count)d approvals added.", len(added)
+                        )
+                        % {"count": len(added)},
                     )
                     return redirect("project_edit", project.pk)
             elif what == "remove":

@@ -326,7 +326,7 @@ def test_deactivation_through_the_staff_page(client, world):
     page = client.get(url).content.decode()
     assert world.own.code in page
     refused = client.post(url, {})
-    assert "choose who takes them over" in refused.content.decode()
+    assert "choose who takes it over" in refused.content.decode()
     done = client.post(url, {"successor": world.helper2.pk})
     assert done.status_code == 302
     client.force_login(world.helper2)
