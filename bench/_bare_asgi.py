@@ -22,11 +22,12 @@ GROUP = "bench"
 
 
 def channel_layers() -> dict:
-    """The portal's channel-layer settings (portal/settings/base.py), less its socket timeouts.
+    """The portal's channel-layer settings (portal/settings/base.py), but a working socket timeout.
 
-    A bare deployment takes channels_redis's defaults for those: with the portal's
-    socket_timeout of 2 s, an idle receive (a 5 s BZPOPMIN) times out and, in a plain
-    consumer, ends the socket with 1011.
+    channels_redis 4.3 waits for messages with a 5 s BZPOPMIN; redis-py 8's default socket
+    timeout is 5 s too (the portal sets 2 s), so an idle receive times out and a plain consumer
+    ends its socket with 1011 within seconds. A bare deployment has to give the socket more
+    time than the BZPOPMIN: 10 s here. Everything else is as the portal has it.
     """
     redis_url = os.environ.get("REDIS_URL", "")
     if not redis_url:
@@ -44,6 +45,8 @@ def channel_layers() -> dict:
                     {
                         "address": redis_url,
                         "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", "2000")),
+                        "socket_connect_timeout": 0.5,
+                        "socket_timeout": 10,
                     }
                 ],
                 "capacity": int(os.environ.get("CHANNEL_CAPACITY", "5000")),

@@ -307,6 +307,10 @@ class DatasetBuilder:
                 self._setup()
             if projects > self.projects:
                 self._add_projects(self.projects, projects, chunk)
+            # bulk_create skips the services: store each project's earliest due date as they do.
+            from projects.services import refresh_next_due
+
+            refresh_next_due()
         self.projects = projects
         self.seconds += time.perf_counter() - started
         return Dataset(

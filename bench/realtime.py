@@ -56,6 +56,7 @@ PORTAL_APP = "portal.asgi:application"
 BARE_APP = "bench._bare_asgi:application"
 LATE_SECONDS = 1.0  # a delivery slower than this is counted as late
 TARGET_P99_RATIO = 1.5
+SLOWEST = 8  # changes listed with their own figures
 
 
 def parse_args() -> argparse.Namespace:
@@ -67,7 +68,10 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--pause", type=float, default=0.05, help="seconds between changes")
     parser.add_argument(
-        "--timeout", type=float, default=8.0, help="seconds to wait for one change everywhere"
+        "--timeout", type=float, default=30.0, help="seconds to wait for one change everywhere"
+    )
+    parser.add_argument(
+        "--budget", type=float, default=120.0, help="seconds for all the changes of a scenario"
     )
     parser.add_argument(
         "--settle", type=float, default=3.0, help="seconds to wait at the end for late events"
@@ -178,6 +182,8 @@ def run_child(mode: str, args: argparse.Namespace, env: dict) -> dict | None:
         str(args.pause),
         "--timeout",
         str(args.timeout),
+        "--budget",
+        str(args.budget),
         "--settle",
         str(args.settle),
         "--drain",
@@ -187,9 +193,7 @@ def run_child(mode: str, args: argparse.Namespace, env: dict) -> dict | None:
         *(["--keep-logs"] if args.keep_logs else []),
     ]
     # Generous but bounded: two scenarios of connecting, changing and settling.
-    limit = 240 + 2 * (
-        args.clients * 0.1 + args.changes * (args.timeout + args.pause) + args.settle + args.drain
-    )
+    limit = 240 + 2 * (args.clients * 0.1 + args.budget + args.timeout + args.settle + args.drain)
     child = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
         child.wait(timeout=limit)
@@ -224,35 +228,38 @@ def print_summary(results: dict[str, dict], args: argparse.Namespace) -> None:
     )
     rows = []
     for mode, result in results.items():
-        for outcome in (result["portal"], result["bare"]):
-            rows.append(_row(f"{mode}: {outcome['label']}", outcome))
+        rows += outcome_rows(result["portal"], prefix=f"{mode}: ")
+        rows += outcome_rows(result["bare"], prefix=f"{mode}: ")
     print_table(HEADERS, rows)
+    print(LEGEND)
     print()
     for mode, result in results.items():
         ours, bare = result["portal"], result["bare"]
         if not ours["latencies"] or not bare["latencies"]:
             print(f"{mode}: no ratio (nothing delivered in one of the scenarios)")
             continue
-        p50 = _ms(ours, 50) / _ms(bare, 50)
-        p99 = _ms(ours, 99) / _ms(bare, 99)
-        lost = ours["missing"] + ours["duplicates"] + ours["unexpected"]
+        base50, base99 = _ms(bare["latencies"], 50), _ms(bare["latencies"], 99)
+        p50, p99 = _ms(ours["latencies"], 50) / base50, _ms(ours["latencies"], 99) / base99
+        lost = ours["missing"] + ours["duplicates"] + ours["unexpected"] + ours["changes_failed"]
         verdicts = [
-            "nothing lost or repeated" if lost == 0 else f"{lost} lost/repeated/unexpected",
+            "nothing lost or repeated"
+            if lost == 0
+            else f"{ours['missing']} missing, {ours['duplicates']} duplicates, "
+            f"{ours['unexpected']} unexpected, {ours['changes_failed']} changes failed",
             f"p99 {'within' if p99 <= TARGET_P99_RATIO else 'NOT within'} "
             f"{TARGET_P99_RATIO}x of the baseline",
         ]
         print(
-            f"{mode}: portal / baseline  p50 x{p50:.2f}  p99 x{p99:.2f}   "
-            f"target: {'; '.join(verdicts)}"
+            f"{mode}: portal / baseline  p50 x{p50:.2f}  p99 x{p99:.2f}  "
+            f"(target: {'; '.join(verdicts)})"
         )
-        steady = ours.get("steady_latencies") or []
-        if steady and len(steady) != len(ours["latencies"]):
-            s50 = percentile(steady, 50) * 1000 / _ms(bare, 50)
-            s99 = percentile(steady, 99) * 1000 / _ms(bare, 99)
-            print(
-                f"{' ' * len(mode)}  without each stream's first change: p50 x{s50:.2f}  "
-                f"p99 x{s99:.2f}"
-            )
+        for label, key in (("first change of a stream", "first"), ("later changes", "later")):
+            subset = ours[f"{key}_latencies"]
+            if subset and len(subset) != len(ours["latencies"]):
+                print(
+                    f"{' ' * len(mode)}  {label}: p50 x{_ms(subset, 50) / base50:.2f}  "
+                    f"p99 x{_ms(subset, 99) / base99:.2f}"
+                )
     for mode, result in results.items():
         for note in result.get("notes", []):
             print(f"note ({mode}): {note}")
@@ -262,6 +269,7 @@ HEADERS = (
     "scenario",
     "procs",
     "sockets",
+    "connect s",
     "changes",
     "p50 ms",
     "p99 ms",
@@ -274,30 +282,48 @@ HEADERS = (
     "late",
     "srv cpu s",
 )
+LEGEND = (
+    "p50/p99/max: from the change requested to a socket having it; at: from the event's `at`; "
+    f"call: the change's request (median); late: deliveries over {LATE_SECONDS:.0f} s; "
+    "srv cpu: the daphne processes' CPU seconds over the changes"
+)
 
 
-def _ms(outcome: dict, pct: float) -> float:
-    return percentile(outcome["latencies"], pct) * 1000
+def _ms(samples: list[float], pct: float) -> float:
+    return percentile(samples, pct) * 1000
 
 
-def _row(label: str, o: dict) -> tuple:
+def outcome_rows(o: dict, prefix: str = "") -> list[tuple]:
+    """The scenario's row, and for the portal rows for first and later changes of a stream."""
     lat, at = o["latencies"], o["from_at"]
-    return (
-        label,
-        o["processes"],
-        f"{o['connected']}/{o['clients']}",
-        f"{o['changes_made']}/{o['changes']}",
-        percentile(lat, 50) * 1000 if lat else "-",
-        percentile(lat, 99) * 1000 if lat else "-",
-        max(lat) * 1000 if lat else "-",
-        percentile(at, 50) * 1000 if at else "-",
-        percentile(at, 99) * 1000 if at else "-",
-        statistics.median(o["call_seconds"]) * 1000 if o["call_seconds"] else "-",
-        o["missing"],
-        o["duplicates"],
-        o["late"],
-        o["server_cpu_seconds"],
-    )
+    rows = [
+        (
+            prefix + o["label"],
+            o["processes"],
+            f"{o['connected']}/{o['clients']}",
+            round(o["connect_seconds"], 1),
+            f"{o['changes_made']}/{o['changes']}",
+            _ms(lat, 50) if lat else "-",
+            _ms(lat, 99) if lat else "-",
+            max(lat) * 1000 if lat else "-",
+            _ms(at, 50) if at else "-",
+            _ms(at, 99) if at else "-",
+            statistics.median(o["call_seconds"]) * 1000 if o["call_seconds"] else "-",
+            o["missing"],
+            o["duplicates"],
+            o["late"],
+            o["server_cpu_seconds"],
+        )
+    ]
+    for label, key in (("first change of a stream", "first"), ("later changes", "later")):
+        subset = o[f"{key}_latencies"]
+        if subset and len(subset) != len(lat) and o["label"].startswith("portal"):
+            blank = ("",) * 4
+            rows.append(
+                (f"  {label}", *blank, _ms(subset, 50), _ms(subset, 99), max(subset) * 1000)
+                + ("",) * (len(HEADERS) - 8)
+            )
+    return rows
 
 
 # --- one mode, in its own process ------------------------------------------------------------
@@ -331,8 +357,10 @@ class Outcome:
     connect_seconds: float = 0.0
     changes_made: int = 0
     change_errors: list[str] = field(default_factory=list)
+    changes_failed: int = 0
     latencies: list[float] = field(default_factory=list)  # request -> socket, seconds
-    steady_latencies: list[float] = field(default_factory=list)  # without first-of-stream
+    first_latencies: list[float] = field(default_factory=list)  # a stream's first change
+    later_latencies: list[float] = field(default_factory=list)  # the other changes
     from_at: list[float] = field(default_factory=list)  # event's `at` -> socket, seconds
     call_seconds: list[float] = field(default_factory=list)  # how long each change call took
     missing: int = 0
@@ -344,6 +372,7 @@ class Outcome:
     server_cpu_seconds: float = 0.0
     drain_seconds: float = 0.0  # waited after the last change for the last deliveries
     log_findings: list[str] = field(default_factory=list)
+    per_change: list[dict] = field(default_factory=list)  # each change's figures, in order
 
 
 def run_phase(args: argparse.Namespace) -> None:
@@ -866,19 +895,28 @@ async def scenario(
         made: dict[tuple, float] = {}
         first_of_stream: set[tuple] = set()
         cpu_before = sum(s.cpu_seconds() for s in servers)
+        deadline = time.monotonic() + args.budget
         with stopwatch(f"{args.changes} changes, one at a time"):
             for i in range(args.changes):
+                if time.monotonic() > deadline:
+                    outcome.change_errors.append(
+                        f"out of --budget ({args.budget:.0f} s): {args.changes - i} changes "
+                        "not made"
+                    )
+                    break
                 try:
                     key, t0, t1 = await change(i)
                 except Exception as error:  # noqa: BLE001 - reported, the run goes on
                     outcome.change_errors.append(f"change {i}: {type(error).__name__}: {error}")
+                    outcome.changes_failed += 1
                     continue
                 made[key] = t0
                 if not any(k[0] == key[0] for k in list(made)[:-1]):
                     first_of_stream.add(key)
                 outcome.call_seconds.append(t1 - t0)
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(tracker.done[key].wait(), args.timeout)
+                    wait = min(args.timeout, deadline - time.monotonic())
+                    await asyncio.wait_for(tracker.done[key].wait(), max(0.1, wait))
                 await asyncio.sleep(args.pause)
             # Late and repeated deliveries: the log poller (LIVE_POLL_SECONDS) catches up.
             # Wait at least --settle, and up to --drain for events still on their way.
@@ -900,8 +938,10 @@ async def scenario(
                     outcome.missing += 1
                     continue
                 outcome.latencies.append(arrived - t0)
-                if key not in first_of_stream:
-                    outcome.steady_latencies.append(arrived - t0)
+                if key in first_of_stream:
+                    outcome.first_latencies.append(arrived - t0)
+                else:
+                    outcome.later_latencies.append(arrived - t0)
                 if key in tracker.at:
                     outcome.from_at.append(arrived - tracker.at[key])
                 if arrived - t0 > LATE_SECONDS:
@@ -913,6 +953,21 @@ async def scenario(
             if client.closed_code is not None:
                 code = str(client.closed_code)
                 outcome.closed_by_server[code] = outcome.closed_by_server.get(code, 0) + 1
+        first_t0 = min(made.values(), default=0.0)
+        for n, (key, t0) in enumerate(made.items()):
+            got = [c.arrivals[key] - t0 for c in live if key in c.arrivals]
+            outcome.per_change.append(
+                {
+                    "n": n,
+                    "stream": key[0],
+                    "first": key in first_of_stream,
+                    "since_start": round(t0 - first_t0, 1),
+                    "p50": _ms(got, 50) if got else None,
+                    "p99": _ms(got, 99) if got else None,
+                    "max": max(got) * 1000 if got else None,
+                    "missing": len(live) - len(got),
+                }
+            )
     finally:
         await asyncio.gather(*(c.close() for c in clients))
         if sender is not None:
@@ -928,18 +983,33 @@ async def scenario(
 
 def print_outcome(o: Outcome) -> None:
     print(f"\n{o.label}: {o.connected}/{o.clients} sockets on {o.processes} process(es)")
-    print_table(HEADERS, [_row(o.label, asdict(o))])
+    print_table(HEADERS, outcome_rows(asdict(o)))
     if o.latencies:
         print(
-            f"latency ms: min {min(o.latencies) * 1000:.1f}, p90 "
-            f"{percentile(o.latencies, 90) * 1000:.1f}, p99.9 "
-            f"{percentile(o.latencies, 99.9) * 1000:.1f}"
+            f"latency ms: min {min(o.latencies) * 1000:.1f}, p90 {_ms(o.latencies, 90):.1f}, "
+            f"p99.9 {_ms(o.latencies, 99.9):.1f}; waited {o.drain_seconds} s after the last "
+            "change"
         )
-    if o.steady_latencies and len(o.steady_latencies) != len(o.latencies):
-        print(
-            f"without each stream's first change: p50 "
-            f"{percentile(o.steady_latencies, 50) * 1000:.1f} ms, p99 "
-            f"{percentile(o.steady_latencies, 99) * 1000:.1f} ms"
+    slowest = sorted((c for c in o.per_change if c["max"] is not None), key=lambda c: -c["max"])[
+        :SLOWEST
+    ]
+    if slowest and o.label.startswith("portal"):
+        print(f"the {len(slowest)} slowest changes:")
+        print_table(
+            (
+                "change",
+                "stream",
+                "first of stream",
+                "s after change 0",
+                "p50 ms",
+                "p99 ms",
+                "max ms",
+            ),
+            [
+                (f"#{c['n']}", c["stream"], "yes" if c["first"] else "no", c["since_start"])
+                + (c["p50"], c["p99"], c["max"])
+                for c in slowest
+            ],
         )
     for error in o.change_errors[:5]:
         print(f"change failed: {error}")

@@ -196,6 +196,9 @@ class Project(Bilingual):
     leading_official = models.CharField(_("leading official"), max_length=100, blank=True)
     description = models.TextField(_("description"), blank=True)
     registered_at = models.DateTimeField(_("registered at"))
+    # The earliest due date of its open approvals, kept by the services: lists sort on it
+    # (overdue first, then the soonest due) without scanning every approval.
+    next_due = models.DateField(_("earliest due date"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("project")
@@ -209,6 +212,7 @@ class Project(Bilingual):
             models.Index(fields=["stage"]),
             # The lists' default order: the page query uses it instead of sorting every row.
             models.Index(fields=["-registered_at", "-id"], name="project_registered_order"),
+            models.Index(fields=["next_due", "id"], name="project_due_order"),
         ]
 
 
@@ -276,7 +280,10 @@ class Approval(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "item"], name="approval_item_once_a_project")
         ]
-        indexes = [models.Index(fields=["department", "status"])]
+        indexes = [
+            models.Index(fields=["department", "status"]),
+            models.Index(fields=["project", "status", "due_date"], name="approval_project_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project.code} · {self.item.code}"

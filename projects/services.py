@@ -137,6 +137,25 @@ def _approval_data(approval: Approval, **extra: Any) -> dict[str, Any]:
     }
 
 
+def refresh_next_due(project_ids=None) -> None:
+    """Store each project's earliest open due date (all projects when none are named)."""
+    from django.db.models import Min, OuterRef, Subquery
+
+    earliest = (
+        Approval.objects.filter(
+            project=OuterRef("pk"), status__in=Approval.OPEN, due_date__isnull=False
+        )
+        .order_by()
+        .values("project")
+        .annotate(first=Min("due_date"))
+        .values("first")
+    )
+    projects = Project.objects.all()
+    if project_ids is not None:
+        projects = projects.filter(pk__in=project_ids)
+    projects.update(next_due=Subquery(earliest))
+
+
 def _recompute_clock(approval: Approval, calendar: WorkingCalendar) -> bool:
     """Recompute stored due dates and paused days from the pauses; True if anything moved."""
     if approval.accepted_on is None:
@@ -171,6 +190,7 @@ def approval_receive(*, actor: User, approval_id: int, now: datetime | None = No
         approval.status = S.RECEIVED
         approval.received_at = now
         approval.save()
+        refresh_next_due([approval.project_id])
         emit(
             stream=project_stream(approval.project_id),
             event="approval.received",
@@ -245,6 +265,7 @@ def approval_accept(
         approval.paused_since = None
         _recompute_clock(approval, WorkingCalendar.load())
         approval.save()
+        refresh_next_due([approval.project_id])
         emit(
             stream=project_stream(approval.project_id),
             event="approval.accepted",
@@ -294,6 +315,7 @@ def approval_request_supplement(
         approval.reason = reason
         _recompute_clock(approval, WorkingCalendar.load())
         approval.save()
+        refresh_next_due([approval.project_id])
         requested_event = emit(
             stream=project_stream(approval.project_id),
             event="approval.supplement_requested",
@@ -328,6 +350,7 @@ def approval_supplement(*, actor: User, approval_id: int, now: datetime | None =
         approval.paused_since = None
         _recompute_clock(approval, WorkingCalendar.load())
         approval.save()
+        refresh_next_due([approval.project_id])
         emit(
             stream=project_stream(approval.project_id),
             event="approval.supplemented",
@@ -350,6 +373,7 @@ def approval_approve(
         approval.decided_on = _today(now)
         approval.conditions = (conditions or "").strip()
         approval.save()
+        refresh_next_due([approval.project_id])
         decided = emit(
             stream=project_stream(approval.project_id),
             event="approval.approved",
@@ -380,6 +404,7 @@ def approval_reject(
         approval.decided_on = _today(now)
         approval.reason = reason
         approval.save()
+        refresh_next_due([approval.project_id])
         decided = emit(
             stream=project_stream(approval.project_id),
             event="approval.rejected",
@@ -411,6 +436,7 @@ def approval_withdraw(
         approval.decided_on = today
         approval.reason = reason
         approval.save()
+        refresh_next_due([approval.project_id])
         emit(
             stream=project_stream(approval.project_id),
             event="approval.withdrawn",
@@ -1200,6 +1226,7 @@ def project_approval_remove(*, actor: User, approval_id: int, now: datetime | No
         data = {"approval_id": approval.pk, "code": approval.item.code, "name": approval.item.name}
         project_id = approval.project_id
         approval.delete()
+        refresh_next_due([project_id])
         emit(
             stream=project_stream(project_id),
             event="project.approval_removed",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Min, Q
+from django.db.models import Count, F, Min, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -103,31 +105,39 @@ def project_list(request):
             department=data["department"].pk if data["department"] else None,
             q=data["q"] or None,
         )
-    counts = {
-        f"n_{status}": Count("approvals", filter=Q(approvals__status=status))
-        for status in Approval.Status.values
-    }
-    queryset = (
-        queryset.select_related("enterprise", "town", "lead_helper")
-        .annotate(
-            overdue=Count(
-                "approvals",
-                filter=Q(approvals__status__in=OPEN, approvals__due_date__lt=today),
-            ),
-            next_due=Min(
-                "approvals__due_date",
-                filter=Q(approvals__status__in=OPEN, approvals__due_date__gte=today),
-            ),
-            **counts,
-        )
-        .order_by("-overdue", "next_due", "-registered_at", "id")
+    # Sort on the stored earliest due date (overdue ones are the earliest), paginate on the
+    # plain filtered rows, and count approvals for the page's 25 projects only.
+    queryset = queryset.select_related("enterprise", "town", "lead_helper").order_by(
+        F("next_due").asc(nulls_last=True), "-registered_at", "id"
     )
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
-    statuses = [(s, label) for s, label in Approval.Status.choices]
+    ids = [project.pk for project in page]
+    counts: dict[int, dict[str, int]] = {pk: {} for pk in ids}
+    overdue: dict[int, int] = dict.fromkeys(ids, 0)
+    rows = (
+        Approval.objects.filter(project_id__in=ids)
+        .values("project_id", "status")
+        .annotate(
+            n=Count("id"),
+            late=Count("id", filter=Q(status__in=OPEN, due_date__lt=today)),
+            soon=Min("due_date", filter=Q(status__in=OPEN, due_date__gte=today)),
+        )
+        .order_by()
+    )
+    upcoming: dict[int, date | None] = dict.fromkeys(ids)
+    for row in rows:
+        pk = row["project_id"]
+        counts[pk][row["status"]] = row["n"]
+        overdue[pk] += row["late"]
+        if row["soon"] and (upcoming[pk] is None or row["soon"] < upcoming[pk]):
+            upcoming[pk] = row["soon"]
+    statuses = list(Approval.Status.choices)
     for project in page:
         project.by_status = [
-            (status, label, getattr(project, f"n_{status}")) for status, label in statuses
+            (status, label, counts[project.pk].get(status, 0)) for status, label in statuses
         ]
+        project.overdue = overdue[project.pk]
+        project.upcoming = upcoming[project.pk]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
