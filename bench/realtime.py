@@ -64,14 +64,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=500, help="websockets per scenario")
     parser.add_argument("--changes", type=int, default=50, help="changes per scenario")
     parser.add_argument(
-        "--streams", type=int, default=5, help="projects the changes go round (one stream each)"
+        "--streams", type=int, default=3, help="projects the changes go round (one stream each)"
     )
     parser.add_argument("--pause", type=float, default=0.05, help="seconds between changes")
     parser.add_argument(
         "--timeout", type=float, default=30.0, help="seconds to wait for one change everywhere"
     )
     parser.add_argument(
-        "--budget", type=float, default=120.0, help="seconds for all the changes of a scenario"
+        "--budget", type=float, default=90.0, help="seconds for all the changes of a scenario"
     )
     parser.add_argument(
         "--settle", type=float, default=3.0, help="seconds to wait at the end for late events"

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
@@ -63,7 +62,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 return await self.channel_layer.receive(self.channel_name)
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as error:
+                if "Timeout" in type(error).__name__:
+                    continue  # an idle blocking read ran out: simply read again
                 failures += 1
                 if failures == 1:
                     logger.warning("channel layer receive failed; retrying", exc_info=True)
@@ -80,11 +81,14 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             session_fingerprint(session.session_key) if session is not None else None
         )
         self.cursors: dict[str, int] = {}
-        self.readable: dict[str, tuple[bool, float]] = {}
         self.lock = asyncio.Lock()
         # Events with a larger id were written after this connection: "from now on".
         self.base_id = await _last_event_id()
         self.groups_joined = await self._groups_of(user)
+        from projects.realtime import STAFF_GROUP
+
+        # Staff read every project and meeting stream: no query to decide it.
+        self.is_staff = STAFF_GROUP in self.groups_joined
         for group in self.groups_joined:
             try:
                 await self.channel_layer.group_add(group, self.channel_name)
@@ -180,13 +184,18 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 if self.cursors.pop(stream, None) is not None:
                     await self.send_json({"type": "resync", "stream": stream})
                 return
+            event_id = message.get("id")
+            if isinstance(event_id, int):
+                hub.remember(stream, seq, event_id)
             cursor = self.cursors.get(stream)
             if cursor is not None and seq <= cursor:
                 return  # seen already
             if cursor is not None and seq == cursor + 1:
                 await self._send_event(event)
+            elif cursor is None and await self._first_since_connection(stream, seq):
+                await self._send_event(event)  # the stream's first event since we connected
             else:
-                await self._read_log(stream)  # a gap, or the first event of a stream
+                await self._read_log(stream)  # a gap: the log has what the signals missed
 
     async def catch_up_heads(self, heads: dict[str, int]) -> None:
         """The poller saw these streams move: read the log where this socket is behind."""
@@ -200,6 +209,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                 elif cursor is not None:
                     self.cursors.pop(stream, None)
                     await self.send_json({"type": "resync", "stream": stream})
+
+    async def _first_since_connection(self, stream: str, seq: int) -> bool:
+        """True when the event before this one was written before this socket connected."""
+        if seq == 1:
+            return True
+        previous = await hub.id_of(stream, seq - 1)
+        return previous is not None and previous <= self.base_id
 
     async def _read_log(self, stream: str) -> None:
         cursor = self.cursors.get(stream)
@@ -215,18 +231,17 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.cursors[event["stream"]] = event["seq"]
         await self.send_json({"type": "event", **event})
         if event["stream"] == f"user:{self.user.pk}" and event["event"] in ACCESS_EVENTS:
-            self.readable.clear()  # assignments changed: decide access afresh
+            hub.forget_user(self.user.pk)  # assignments changed: decide access afresh
             if event["event"] == "account.deactivated":
                 await self.close(code=CLOSE_DEACTIVATED)
 
     async def _may_read(self, stream: str) -> bool:
-        cached = self.readable.get(stream)
-        now = time.monotonic()
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        allowed = await _stream_readable(self.user.pk, stream)
-        self.readable[stream] = (allowed, now + PERMISSION_TTL)
-        return allowed
+        kind = stream.split(":", 1)[0]
+        if self.is_staff and kind in ("project", "meeting"):
+            return True
+        if kind == "user":
+            return stream == f"user:{self.user.pk}"
+        return await hub.may_read(self.user.pk, stream, PERMISSION_TTL)
 
     async def session_ended(self, message):
         # A ticket connection has no session: it ends when its user is deactivated (None).
@@ -257,14 +272,3 @@ def _events(stream: str, after_seq: int | None, base_id: int) -> list[dict]:
     # A stream followed since connection continues from its cursor; a new one from "now".
     rows = rows.filter(seq__gt=after_seq) if after_seq is not None else rows.filter(id__gt=base_id)
     return [serialize_event(row) for row in rows[:500]]
-
-
-@database_sync_to_async
-def _stream_readable(user_id: int, stream: str) -> bool:
-    from projects.selectors import stream_readable
-
-    from .models import User
-
-    # A fresh user each time: rights and activity as they are now.
-    user = User.objects.filter(pk=user_id).first()
-    return user is not None and stream_readable(user, stream)

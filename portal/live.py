@@ -34,6 +34,62 @@ class LiveHub:
         self.tasks: list[asyncio.Task] = []
         self.loop = None
         self.redis_state: str | None = None  # "up:<run_id>" or "down"
+        # Shared by every socket of this process, so hundreds of sockets that see the same
+        # stream for the first time cost one query, not hundreds.
+        self.readable: dict[tuple[int, str], tuple[bool, float]] = {}
+        self.event_ids: dict[tuple[str, int], int] = {}  # (stream, seq) -> event id
+        self._pending: dict[tuple, asyncio.Future] = {}
+
+    async def _single_flight(self, key: tuple, compute):
+        """Run `compute()` once for concurrent callers with the same key."""
+        pending = self._pending.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future = asyncio.get_running_loop().create_future()
+        self._pending[key] = future
+        try:
+            value = await compute()
+        except BaseException as error:
+            future.set_exception(error)
+            future.exception()  # retrieved: no "never retrieved" warning
+            raise
+        finally:
+            self._pending.pop(key, None)
+        future.set_result(value)
+        return value
+
+    async def may_read(self, user_id: int, stream: str, ttl: float) -> bool:
+        now = asyncio.get_running_loop().time()
+        cached = self.readable.get((user_id, stream))
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        allowed = await self._single_flight(
+            ("readable", user_id, stream), lambda: _stream_readable(user_id, stream)
+        )
+        if len(self.readable) > 100_000:
+            self.readable.clear()
+        self.readable[(user_id, stream)] = (allowed, now + ttl)
+        return allowed
+
+    def forget_user(self, user_id: int) -> None:
+        """The user's access changed: decide afresh for every stream."""
+        for key in [k for k in self.readable if k[0] == user_id]:
+            del self.readable[key]
+
+    def remember(self, stream: str, seq: int, event_id: int) -> None:
+        if len(self.event_ids) > 200_000:
+            self.event_ids.clear()
+        self.event_ids[(stream, seq)] = event_id
+
+    async def id_of(self, stream: str, seq: int) -> int | None:
+        """The id of an event, known from a signal or read once for the whole process."""
+        key = (stream, seq)
+        if key not in self.event_ids:
+            found = await self._single_flight(("id", stream, seq), lambda: _event_id(stream, seq))
+            if found is not None:
+                self.remember(stream, seq, found)
+            return found
+        return self.event_ids[key]
 
     def register(self, consumer) -> None:
         self.consumers.add(consumer)
@@ -107,6 +163,24 @@ def _redis_state() -> str:
             client.close()
     except Exception:
         return "down"
+
+
+@database_sync_to_async
+def _stream_readable(user_id: int, stream: str) -> bool:
+    from projects.selectors import stream_readable
+
+    from .models import User
+
+    # A fresh user each time: rights and activity as they are now.
+    user = User.objects.filter(pk=user_id).first()
+    return user is not None and stream_readable(user, stream)
+
+
+@database_sync_to_async
+def _event_id(stream: str, seq: int) -> int | None:
+    from projects.models import Event
+
+    return Event.objects.filter(stream=stream, seq=seq).values_list("id", flat=True).first()
 
 
 @database_sync_to_async

@@ -42,8 +42,15 @@ IN_MEMORY_LAYER = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"
 @pytest.fixture(autouse=True)
 def in_memory_channel_layer(request, settings):
     """Unit tests use the in-memory layer; integration tests talk to the configured Redis."""
+    from portal import realtime
+    from portal.live import hub
+
     if request.node.get_closest_marker("integration") is None:
         settings.CHANNEL_LAYERS = IN_MEMORY_LAYER
+    # Each test has its own database: forget what the process learnt about the last one.
+    hub.readable.clear()
+    hub.event_ids.clear()
+    realtime._failed_at = 0.0
     yield
 
 

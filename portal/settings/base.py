@@ -110,7 +110,8 @@ if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
             DATABASE_URL,
-            conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+            # Kept open: websockets' log reads would otherwise each open a connection.
+            conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
             conn_health_checks=True,
         )
     }
@@ -146,7 +147,9 @@ if REDIS_URL:
                         "max_connections": REDIS_MAX_CONNECTIONS,
                         # Short: a Redis outage must not hold up the request that committed.
                         "socket_connect_timeout": 0.5,
-                        "socket_timeout": 2,
+                        # Above channels_redis's 5-second blocking receive, or every idle
+                        # receive would time out.
+                        "socket_timeout": 10,
                     }
                 ],
                 # Bursts (a department approving a batch) must not overflow a socket's channel.
@@ -218,7 +221,12 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Wagtail ---------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "重大项目服务平台"
 WAGTAILADMIN_BASE_URL = os.environ.get("PORTAL_BASE_URL", "http://127.0.0.1:8000")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Wagtail's database backend (SQLite FTS5 or PostgreSQL) with Chinese cut into words on the way
+# into the index and out of every query: cms/search_backend.py. "simple": no stemming on
+# PostgreSQL, so that both databases match the same words (Latin words match as prefixes).
+WAGTAILSEARCH_BACKENDS = {
+    "default": {"BACKEND": "cms.search_backend", "SEARCH_CONFIG": "simple"},
+}
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
