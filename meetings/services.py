@@ -171,6 +171,15 @@ def meeting_schedule(
     _validate(title, kind, start, end, status)
     if not perms.can_schedule(actor):
         raise PermissionRefused(_("Only bureau staff and helpers schedule meetings and visits."))
+    from projects.selectors import projects_visible_to
+
+    visible = set(
+        projects_visible_to(actor)
+        .filter(pk__in=[p.pk for p in projects])
+        .values_list("pk", flat=True)
+    )
+    if any(p.pk not in visible for p in projects):
+        raise InvalidInput(_("You may only choose projects you follow."), field="project_ids")
     if kind in Meeting.SITE_VISITS and not projects:
         raise InvalidInput(_("A site visit goes to a project: choose it."), field="project_ids")
     if not place and projects and kind in Meeting.SITE_VISITS:
@@ -379,16 +388,17 @@ def agenda_proposals(meeting: Meeting, *, today: date | None = None) -> list[dic
     today = today or timezone.localdate()
     calendar = WorkingCalendar.load()
     proposals = []
-    approvals = (
-        Approval.objects.filter(project__in=meeting.projects.all(), status__in=Approval.OPEN)
+    every = list(
+        Approval.objects.filter(project__in=meeting.projects.all())
         .select_related("project", "item", "department")
         .prefetch_related("item__prerequisites")
         .order_by("project__code", "item__code")
     )
-    by_project_item = {}
-    for approval in approvals:
-        by_project_item[(approval.project_id, approval.item_id)] = approval
-    for approval in approvals:
+    # Prerequisites are looked up among all the project's approvals, approved ones included.
+    by_project_item = {(a.project_id, a.item_id): a for a in every}
+    for approval in every:
+        if approval.status not in Approval.OPEN:
+            continue
         reading = read_clock(calendar, approval, today)
         reason = None
         if reading.colour == "overdue":

@@ -24,15 +24,20 @@ _live_signals = ContextVar("live_signals", default=True)
 
 @contextmanager
 def without_live_signals() -> Iterator[None]:
-    """Write events without waking consumers: for replaying history in bulk (the demo seed).
-
-    Nothing is lost: the log is the truth, and consumers read it when they (re)connect.
+    """Write events without waking consumers or emailing anyone: for replaying history in
+    bulk (the demo seed). Nothing is lost: the log is the truth, and consumers read it when
+    they (re)connect.
     """
     token = _live_signals.set(False)
     try:
         yield
     finally:
         _live_signals.reset(token)
+
+
+def replaying_history() -> bool:
+    """Inside `without_live_signals()`: past events are being written, nobody is told."""
+    return not _live_signals.get()
 
 
 def project_stream(project_id: int) -> str:

@@ -125,4 +125,9 @@ def send_invitation(user_id: int, invited_by_id: int | None) -> None:
 
 
 def enqueue_after_commit(task_function, *args) -> None:
+    """Send after commit; nothing while history is replayed (the demo seed): it is past."""
+    from .events import replaying_history
+
+    if replaying_history():
+        return
     transaction.on_commit(lambda: task_function.enqueue(*args), robust=True)
