@@ -1,10 +1,48 @@
-"""The demo's Wagtail pages for `seed_demo`."""
+"""The demo's Wagtail pages for `seed_demo`: home, policies with interpretations, news.
+
+Every function is idempotent: a page that exists is updated (and a revision published) only
+when its content differs from the demo's, so running the seed twice leaves the same pages and
+revisions. Chinese is the default locale; the main pages have English translations.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.core.files.base import ContentFile
 from django.db import transaction
-from wagtail.models import Locale, Page, Site
+from taggit.models import Tag
+from wagtail.blocks import StreamValue
+from wagtail.documents import get_document_model
+from wagtail.models import (
+    Collection,
+    GroupApprovalTask,
+    GroupPagePermission,
+    Locale,
+    Page,
+    Site,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
-from .models import HomePage
+from . import demo_content as content
+from .models import (
+    HomePage,
+    InterpretationPage,
+    IssuingAuthority,
+    NewsIndexPage,
+    NewsPage,
+    PolicyApprovalItem,
+    PolicyAttachment,
+    PolicyIndexPage,
+    PolicyPage,
+    PolicyRelation,
+)
+from .richtext import sanitise
 
 HOME_ZH = {
     "title": "重大项目服务平台",
@@ -24,21 +62,88 @@ HOME_EN = {
     ),
     "hotline": "022-12345",
 }
+HOME_INTRO_FEATURES = ["bold", "italic", "link", "ol", "ul"]
+DOCUMENT_COLLECTION = "政策附件"
 
 
-def _publish_if_changed(page, values: dict) -> None:
-    changed = [field for field, value in values.items() if getattr(page, field) != value]
+# --- comparing and publishing -----------------------------------------------------------------
+
+
+def _without_ids(value):
+    if isinstance(value, dict):
+        return {k: _without_ids(v) for k, v in value.items() if k != "id"}
+    if isinstance(value, list | tuple):
+        return [_without_ids(v) for v in value]
+    return value
+
+
+def _differs(page, field: str, value) -> bool:
+    current = getattr(page, field)
+    if isinstance(current, StreamValue):
+        return _without_ids(list(current.raw_data)) != _without_ids(value)
+    return current != value
+
+
+def _publish_if_changed(page, values: dict, *, force: bool = False) -> bool:
+    """Set the values that differ; publish a revision if anything changed. True if it did."""
+    changed = [field for field, value in values.items() if _differs(page, field, value)]
     for field in changed:
         setattr(page, field, values[field])
-    if changed or not page.live or page.has_unpublished_changes:
+    if changed or force or not page.live or page.has_unpublished_changes:
         page.save_revision().publish()
+        return True
+    return False
+
+
+def _stream(blocks: Iterable[dict]) -> list[dict]:
+    """Demo body blocks with every rich text sanitised like the editor would store it."""
+    out = []
+    for block in blocks:
+        kind, value = block["type"], block["value"]
+        if kind == "paragraph":
+            value = sanitise(value)
+        elif kind == "notice":
+            value = {**value, "text": sanitise(value["text"])}
+        elif kind == "questions":
+            value = [
+                {
+                    "type": "item",
+                    "value": {**row["value"], "answer": sanitise(row["value"]["answer"])},
+                }
+                for row in value
+            ]
+        out.append({"type": kind, "value": value})
+    return out
+
+
+def _figures(rows) -> list[dict]:
+    return [
+        {"type": "figure", "value": {"value": v, "unit": u, "label": label, "note": note}}
+        for v, u, label, note in rows
+    ]
+
+
+def _locales() -> tuple[Locale, Locale]:
+    zh = Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)[0]
+    en = Locale.objects.get_or_create(language_code="en")[0]
+    return zh, en
+
+
+def _translation(page, locale: Locale):
+    """The page's translation in `locale`, created (as a draft copy) if missing."""
+    translated = page.get_translation_or_none(locale)
+    if translated is None:
+        translated = page.copy_for_translation(locale)
+    return translated.specific
+
+
+# --- the home page ----------------------------------------------------------------------------
 
 
 @transaction.atomic
 def seed_home_pages() -> HomePage:
     """A Chinese home page as the site root, with its English translation; idempotent."""
-    zh = Locale.objects.get_or_create(language_code=settings.LANGUAGE_CODE)[0]
-    en = Locale.objects.get_or_create(language_code="en")[0]
+    zh, en = _locales()
     root = Page.get_first_root_node()
     if root is None:  # a flushed database (transactional tests) has lost Wagtail's root
         root = Page.add_root(instance=Page(title="Root", slug="root", locale=zh))
@@ -47,12 +152,19 @@ def seed_home_pages() -> HomePage:
         if not isinstance(page, HomePage):
             page.delete()
     home = HomePage.objects.filter(locale=zh).first()
+    values_zh = {
+        **HOME_ZH,
+        "intro": sanitise(HOME_ZH["intro"], HOME_INTRO_FEATURES),
+        "figures": _figures(content.HOME_FIGURES_ZH),
+        "figures_note": content.HOME_FIGURES_NOTE_ZH,
+        "search_description": content.HOME_DESCRIPTION_ZH,
+    }
     if home is None:
-        home = HomePage(slug="home", locale=zh, **HOME_ZH)
+        home = HomePage(slug="home", locale=zh, **values_zh)
         root.add_child(instance=home)
         home.save_revision().publish()
     else:
-        _publish_if_changed(home, HOME_ZH)
+        _publish_if_changed(home, values_zh)
 
     Site.objects.update_or_create(
         is_default_site=True,
@@ -64,10 +176,17 @@ def seed_home_pages() -> HomePage:
         },
     )
 
-    home_en = home.get_translation_or_none(en)
-    if home_en is None:
-        home_en = home.copy_for_translation(en)
-    _publish_if_changed(home_en.specific, HOME_EN)
+    home_en = _translation(home, en)
+    _publish_if_changed(
+        home_en,
+        {
+            **HOME_EN,
+            "intro": sanitise(HOME_EN["intro"], HOME_INTRO_FEATURES),
+            "figures": _figures(content.HOME_FIGURES_EN),
+            "figures_note": content.HOME_FIGURES_NOTE_EN,
+            "search_description": content.HOME_DESCRIPTION_EN,
+        },
+    )
     return home
 
 
@@ -75,3 +194,324 @@ def delete_pages() -> None:
     root = Page.get_first_root_node()
     for page in root.get_children().specific():
         page.delete()
+
+
+# --- who edits and who approves ---------------------------------------------------------------
+
+EDITOR_PAGE_PERMISSIONS = ("add_page", "change_page")
+MODERATOR_PAGE_PERMISSIONS = ("add_page", "change_page", "publish_page", "lock_page", "unlock_page")
+ASSET_PERMISSIONS = (
+    ("wagtaildocs", ("add_document", "change_document", "choose_document", "delete_document")),
+    ("wagtailimages", ("add_image", "change_image", "choose_image", "delete_image")),
+)
+CATALOGUE_VIEW_PERMISSIONS = ("view_approvalitem", "view_department", "view_workingday")
+AUTHORITY_PERMISSIONS = ("add_issuingauthority", "change_issuingauthority", "view_issuingauthority")
+
+
+def ensure_editorial_setup() -> Workflow:
+    """Editors write pages and submit them; moderators and bureau staff approve and publish.
+
+    Wagtail's migrations create the "Editors" and "Moderators" groups and the "Moderators
+    approval" workflow; this restores them where a database lost them (a flushed test
+    database), adds the bureau's staff group to the approvers, and lets all three translate
+    pages, manage issuing authorities and look up the catalogue. Idempotent.
+    """
+    root = Page.get_first_root_node()
+    groups = {
+        name: Group.objects.get_or_create(name=name)[0]
+        for name in ("Editors", "Moderators", "Bureau staff")
+    }
+    admin_access = Permission.objects.get(
+        content_type__app_label="wagtailadmin", codename="access_admin"
+    )
+    extra_permissions = (
+        Permission.objects.filter(
+            content_type__app_label="projects", codename__in=CATALOGUE_VIEW_PERMISSIONS
+        )
+        | Permission.objects.filter(
+            content_type__app_label="cms", codename__in=AUTHORITY_PERMISSIONS
+        )
+        | Permission.objects.filter(
+            content_type__app_label="simple_translation", codename="submit_translation"
+        )
+    )
+    for name, page_permissions in (
+        ("Editors", EDITOR_PAGE_PERMISSIONS),
+        ("Moderators", MODERATOR_PAGE_PERMISSIONS),
+        ("Bureau staff", MODERATOR_PAGE_PERMISSIONS),
+    ):
+        group = groups[name]
+        group.permissions.add(admin_access, *extra_permissions)
+        for app_label, codenames in ASSET_PERMISSIONS:
+            group.permissions.add(
+                *Permission.objects.filter(
+                    content_type__app_label=app_label, codename__in=codenames
+                )
+            )
+        for codename in page_permissions:
+            GroupPagePermission.objects.get_or_create(
+                group=group,
+                page=root,
+                permission=Permission.objects.get(
+                    content_type__app_label="wagtailcore", codename=codename
+                ),
+            )
+    task = GroupApprovalTask.objects.filter(name="Moderators approval").first()
+    if task is None:
+        task = GroupApprovalTask.objects.create(name="Moderators approval")
+    task.groups.add(groups["Moderators"], groups["Bureau staff"])
+    workflow = Workflow.objects.get_or_create(name="Moderators approval")[0]
+    if not workflow.active:
+        workflow.active = True
+        workflow.save(update_fields=["active"])
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
+    if not WorkflowPage.objects.filter(page=root).exists():
+        WorkflowPage.objects.create(page=root, workflow=workflow)
+    return workflow
+
+
+# --- policies, interpretations, news ----------------------------------------------------------
+
+
+def _authorities() -> dict[str, IssuingAuthority]:
+    result = {}
+    for position, (key, (name, name_en)) in enumerate(content.AUTHORITIES.items()):
+        result[key] = IssuingAuthority.objects.update_or_create(
+            name=name, defaults={"name_en": name_en, "position": position}
+        )[0]
+    return result
+
+
+def _root_collection() -> Collection:
+    root = Collection.get_first_root_node()
+    if root is None:  # a flushed database has lost Wagtail's root collection
+        root = Collection.add_root(name="Root")
+    return root
+
+
+def _spreadsheet(rows: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _attachment_rows(key: str) -> list[list]:
+    from projects.models import ApprovalItem, ItemMaterial
+
+    if key == "catalogue":
+        rows = [
+            [
+                "序号",
+                "事项编码",
+                "事项名称",
+                "实施部门",
+                "法定时限（工作日）",
+                "承诺时限（工作日）",
+                "全程网办",
+            ]
+        ]
+        items = ApprovalItem.objects.filter(is_active=True).select_related("department")
+        for n, item in enumerate(items.order_by("code"), start=1):
+            rows.append([
+                n, item.code, item.name, item.department.name, item.statutory_limit_days,
+                item.promised_limit_days, "是" if item.fully_online else "否",
+            ])  # fmt: skip
+        return rows
+    rows = [["事项编码", "事项名称", "可容缺的非要件材料"]]
+    materials = ItemMaterial.objects.filter(key=False, item__is_active=True).select_related("item")
+    for material in materials.order_by("item__code", "position"):
+        rows.append([material.item.code, material.item.name, material.name])
+    return rows
+
+
+def _documents() -> dict:
+    """The demo's attachments as Wagtail documents, made once (kept as they are afterwards)."""
+    Document = get_document_model()
+    root = _root_collection()
+    collection = root.get_children().filter(name=DOCUMENT_COLLECTION).first()
+    if collection is None:
+        collection = root.add_child(name=DOCUMENT_COLLECTION)
+    documents = {}
+    for key, (title, filename) in content.ATTACHMENTS.items():
+        document = Document.objects.filter(title=title, collection=collection).first()
+        if document is None:
+            document = Document(title=title, collection=collection)
+            document.file.save(
+                filename, ContentFile(_spreadsheet(_attachment_rows(key))), save=False
+            )
+            document.save()
+        documents[key] = document
+    return documents
+
+
+def _index_page(home, model, slug: str, texts: dict, en: Locale):
+    page = model.objects.child_of(home).first()
+    values = {**texts["zh"], "intro": sanitise(texts["zh"]["intro"])}
+    if page is None:
+        page = model(slug=slug, **values)
+        home.add_child(instance=page)
+        page.save_revision().publish()
+    else:
+        _publish_if_changed(page, values)
+    translated = _translation(page, en)
+    _publish_if_changed(translated, {**texts["en"], "intro": sanitise(texts["en"]["intro"])})
+    return page
+
+
+def _child(parent, model, slug: str):
+    return model.objects.child_of(parent).filter(slug=slug).first()
+
+
+def _sync_policy(page: PolicyPage, spec, text, authorities, items, documents) -> bool:
+    values = {
+        "title": text.title,
+        "summary": text.summary,
+        "body": _stream(text.body),
+        "issuing_authority": authorities[spec.authority],
+        "classification": spec.classification,
+        "document_number": spec.document_number,
+        "index_number": spec.index_number,
+        "date_written": spec.date_written,
+        "published_on": spec.published_on,
+        "effective_from": spec.effective_from,
+        "expires_on": spec.expires_on,
+        "repealed_on": spec.repealed_on,
+        "search_description": "",
+    }
+    changed = False
+    if sorted(page.topics.names()) != sorted(text.topics):
+        page.topics.set(list(text.topics))
+        changed = True
+    wanted_items = [items[code] for code in spec.items if code in items]
+    if [link.item_id for link in page.approval_item_links.all()] != [i.pk for i in wanted_items]:
+        page.approval_item_links = [PolicyApprovalItem(item=item) for item in wanted_items]
+        changed = True
+    wanted_documents = [documents[key] for key in spec.attachments]
+    if [a.document_id for a in page.attachments.all()] != [d.pk for d in wanted_documents]:
+        page.attachments = [PolicyAttachment(document=document) for document in wanted_documents]
+        changed = True
+    return _publish_if_changed(page, values, force=changed)
+
+
+@transaction.atomic
+def seed_public_pages() -> int:
+    """The policy library, interpretations, news and their English translations; idempotent.
+
+    Needs the home pages (`seed_home_pages`); links policies to the catalogue's items where
+    the catalogue is loaded. Returns the number of pages created.
+    """
+    from projects.models import ApprovalItem
+
+    ensure_editorial_setup()
+    zh, en = _locales()
+    home = HomePage.objects.get(locale=zh)
+    authorities = _authorities()
+    items = {item.code: item for item in ApprovalItem.objects.all()}
+    documents = _documents()
+    before = Page.objects.count()
+
+    policy_index = _index_page(home, PolicyIndexPage, "policies", content.POLICY_INDEX, en)
+    news_index = _index_page(home, NewsIndexPage, "news", content.NEWS_INDEX, en)
+
+    policies: dict[str, PolicyPage] = {}
+    for spec in content.POLICIES:
+        page = _child(policy_index, PolicyPage, spec.slug)
+        if page is None:
+            page = PolicyPage(
+                slug=spec.slug,
+                title=spec.zh.title,
+                summary=spec.zh.summary,
+                issuing_authority=authorities[spec.authority],
+                published_on=spec.published_on,
+            )
+            policy_index.add_child(instance=page)
+        _sync_policy(page, spec, spec.zh, authorities, items, documents)
+        policies[spec.slug] = page
+        if spec.en is not None:
+            _sync_policy(_translation(page, en), spec, spec.en, authorities, items, documents)
+
+    # Related policies link the Chinese pages; each language shows its own translation.
+    for spec in content.POLICIES:
+        page = PolicyPage.objects.get(pk=policies[spec.slug].pk)
+        wanted = [policies[slug].pk for slug in spec.related]
+        for version in [page, page.get_translation_or_none(en)]:
+            if version is None:
+                continue
+            version = version.specific
+            if [link.policy_id for link in version.related_policy_links.all()] != wanted:
+                version.related_policy_links = [PolicyRelation(policy_id=pk) for pk in wanted]
+                version.save_revision().publish()
+
+    for spec in content.INTERPRETATIONS:
+        policy = PolicyPage.objects.get(pk=policies[spec.policy].pk)
+        _seed_interpretation(spec, policy, en)
+
+    for spec in content.NEWS:
+        _seed_news(spec, news_index, en)
+
+    return Page.objects.count() - before
+
+
+def _seed_interpretation(spec, policy: PolicyPage, en: Locale) -> None:
+    def values(text, source):
+        return {
+            "title": text.title,
+            "summary": text.summary,
+            "body": _stream(text.body),
+            "kind": spec.kind,
+            "source": source,
+            "published_on": spec.published_on,
+        }
+
+    page = _child(policy, InterpretationPage, spec.slug)
+    if page is None:
+        page = InterpretationPage(slug=spec.slug, **values(spec.zh, spec.source))
+        policy.add_child(instance=page)
+        page.save_revision().publish()
+    else:
+        _publish_if_changed(page, values(spec.zh, spec.source))
+    if spec.en is not None and policy.get_translation_or_none(en) is not None:
+        _publish_if_changed(_translation(page, en), values(spec.en, spec.source_en))
+
+
+def _seed_news(spec, news_index: NewsIndexPage, en: Locale) -> None:
+    def values(text, source):
+        return {
+            "title": text.title,
+            "summary": text.summary,
+            "body": _stream(text.body),
+            "date": spec.date,
+            "source": source,
+        }
+
+    page = _child(news_index, NewsPage, spec.slug)
+    if page is None:
+        page = NewsPage(slug=spec.slug, **values(spec.zh, spec.source))
+        news_index.add_child(instance=page)
+        page.save_revision().publish()
+    else:
+        _publish_if_changed(page, values(spec.zh, spec.source))
+    if spec.en is not None:
+        _publish_if_changed(_translation(page, en), values(spec.en, spec.source_en))
+
+
+@transaction.atomic
+def delete_public_pages() -> None:
+    """Remove the demo's policy library and news (every language), attachments and authorities."""
+    for page in Page.objects.type(PolicyIndexPage, NewsIndexPage).specific():
+        page.delete()
+    Document = get_document_model()
+    Document.objects.filter(collection__name=DOCUMENT_COLLECTION).delete()
+    IssuingAuthority.objects.filter(
+        name__in=[name for name, _en in content.AUTHORITIES.values()], policies__isnull=True
+    ).delete()
+    demo_topics = {
+        t for spec in content.POLICIES for text in (spec.zh, spec.en) if text for t in text.topics
+    }
+    Tag.objects.filter(name__in=demo_topics, cms_policytopictag_items__isnull=True).delete()

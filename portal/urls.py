@@ -4,10 +4,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
+from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
-from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import views as cms_views
+from cms.feeds import UpdatesFeed
 from meetings import views as meeting_views
 from projects import views as project_views
 
@@ -21,7 +23,7 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("api/v1/", api.urls),
-    path("sitemap.xml", sitemap, name="sitemap"),
+    path("sitemap.xml", cms_views.sitemap, name="sitemap"),
     path("files/<int:file_id>/", project_views.file_download, name="file_download"),
     path("meetings/<int:meeting_id>.ics", meeting_views.meeting_ics, name="meeting_ics"),
     path("calendar/<str:secret>.ics", meeting_views.calendar_feed, name="calendar_feed"),
@@ -75,6 +77,13 @@ urlpatterns += i18n_patterns(
     ),
     path("", include("projects.urls")),
     path("", include("meetings.urls")),
+    # The public portal (cms): guides from the catalogue, search, feeds; the policy library is
+    # a Wagtail page, named here for the navigation.
+    path("policies/", wagtail_views.serve, {"path": "policies/"}, name="policy_index"),
+    path("guide/", cms_views.guide_index, name="guide_index"),
+    path("guide/<str:code>/", cms_views.guide_detail, name="guide_detail"),
+    path("search/", cms_views.search, name="search"),
+    path("feeds/<slug:kind>/", UpdatesFeed(), name="cms_feed"),
     # Wagtail's page tree is last: it catches every other path.
     path("", include(wagtail_urls)),
     prefix_default_language=False,

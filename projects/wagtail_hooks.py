@@ -241,6 +241,8 @@ class WorkingDayIndexView(IndexView):
     @property
     def header_buttons(self):
         buttons = super().header_buttons
+        if not is_staff(self.request.user):
+            return buttons
         buttons.append(
             HeaderButton(
                 _("Add a year from the official schedule"),

@@ -26,8 +26,14 @@ def world():
     w.officer = f.officer(w.planning, "officer")
     w.officer.name = "刘洋"
     w.officer.email = "officer@x.cn"
-    w.project = f.project(w.staff, f.enterprise([]), [f.item(w.planning, "PLAN")],
-                          lead=w.helper, name="物流基地", name_en="Logistics base")
+    w.project = f.project(
+        w.staff,
+        f.enterprise([]),
+        [f.item(w.planning, "PLAN")],
+        lead=w.helper,
+        name="物流基地",
+        name_en="Logistics base",
+    )
     for user in (w.helper, w.officer):
         user.set_password("pw-meet-1")
         user.save()
@@ -68,7 +74,8 @@ def test_schedule_download_see_answer_live(world, start_daphne, new_page, artifa
 
     with helper.expect_download() as download:
         helper.get_by_role("link", name="Add to my calendar (.ics)").click()
-    calendar = parse(open(download.value.path(), "rb").read())
+    with open(download.value.path(), "rb") as downloaded:
+        calendar = parse(downloaded.read())
     [event] = [c for c in calendar.walk() if c.name == "VEVENT"]
     assert str(event["summary"]) == "Joint meeting on the logistics base"
     assert event.decoded("dtstart").astimezone(start.tzinfo) == start

@@ -1,0 +1,199 @@
+"""How fast the public portal's pages answer, against a minimal view in the same run.
+
+    .venv/bin/python bench/cms.py [--policies 300 --requests 200]
+
+Builds a throwaway database (SQLite in a temporary directory, or a new PostgreSQL database when
+DATABASE_URL is set) with the demo's pages, catalogue and guides, plus --policies generated
+policies (each with a body, topics and a linked approval item) and as many news articles, then
+times the pages in-process with Django's test client through the whole middleware stack, as an
+anonymous visitor (and the home page as signed-in staff). Counts each page's queries at the demo
+size and again after the policies are added: a count that grows runs a query per row somewhere.
+Prints figures; never asserts on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+from datetime import date, timedelta
+
+from _common import count_queries, print_table, setup_django, stopwatch, time_interleaved
+
+BASELINE = "minimal view (baseline)"
+FRAME = "base.html around nothing"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--policies", type=int, default=300, help="generated policies (and news)")
+    parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
+    parser.add_argument("--show-queries", action="store_true", help="print each request's SQL")
+    # run_all.py passes every benchmark the options of the others: accept and ignore them.
+    args, _unknown = parser.parse_known_args()
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    with stopwatch("migrate a throwaway database"):
+        db = setup_django(urlconf="bench._urls")
+    print(f"database: {db.description}")
+
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+
+    from cms.demo import seed_home_pages, seed_public_pages
+    from cms.models import PolicyPage
+    from portal.demo import seed_accounts
+    from portal.models import User
+    from projects.demo import seed_projects
+
+    with stopwatch("load the demo: accounts, catalogue, projects, pages"):
+        seed_accounts(password="bench-pw")  # noqa: S106 - a throwaway database
+        seed_home_pages()
+        seed_projects()
+        seed_public_pages()
+        call_command("update_index", verbosity=0)
+
+    anonymous = Client()
+    staff = Client()
+    staff.force_login(User.objects.get(username="staff"))
+    policy = PolicyPage.objects.get(
+        slug="investment-environment-measures", locale__language_code="zh-hans"
+    )
+    urls = {
+        BASELINE: (staff, "/bench/minimal"),
+        FRAME: (anonymous, "/bench/minimal-page"),
+        "GET / (home)": (anonymous, "/"),
+        "GET / (home, staff)": (staff, "/"),
+        "GET /en/ (home)": (anonymous, "/en/"),
+        "GET policy page": (anonymous, policy.url),
+        "GET /en/ policy page": (anonymous, "/en" + policy.url),
+        "GET /policies/?status=in_force": (anonymous, "/policies/?status=in_force"),
+        "GET /guide/DRC-02/": (anonymous, "/guide/DRC-02/"),
+        "GET /guide/": (anonymous, "/guide/"),
+        "GET /search/?q=审批": (anonymous, "/search/?q=审批"),
+    }
+
+    def request(client, url):
+        def call():
+            response = client.get(url)
+            if response.status_code != 200:
+                raise SystemExit(f"bench: GET {url} answered {response.status_code}")
+            return response
+
+        return call
+
+    calls = {label: request(client, url) for label, (client, url) in urls.items()}
+    small = {label: count_queries(call)[0] for label, call in calls.items()}
+    demo_policies = PolicyPage.objects.filter(locale__language_code="zh-hans").count()
+
+    with stopwatch(f"add {args.policies} policies and {args.policies} news articles"):
+        added = _grow(args.policies)
+        call_command("update_index", verbosity=0)
+    if db.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    total_policies = PolicyPage.objects.filter(locale__language_code="zh-hans").count()
+    print(f"data: {total_policies} Chinese policies ({added} added), their news and guides")
+
+    large = {}
+    sizes = {}
+    for label, call in calls.items():
+        large[label], sql = count_queries(call)
+        sizes[label] = len(call().content)
+        if args.show_queries:
+            print(f"\n{label}: {len(sql)} queries")
+            for statement in sql:
+                print(f"  {statement}")
+
+    warmup = max(5, args.requests // 10)
+    with stopwatch(f"\ntime {args.requests} requests per page after {warmup} warm-up"):
+        timings = time_interleaved(calls, requests=args.requests, warmup=warmup)
+
+    base = timings[BASELINE].median_ms
+    print()
+    print_table(
+        (
+            "request",
+            "median ms",
+            "p95 ms",
+            "x baseline",
+            f"queries @{demo_policies}",
+            f"queries @{total_policies}",
+            "KB",
+        ),
+        [
+            (
+                label,
+                t.median_ms,
+                t.p95_ms,
+                f"{t.median_ms / base:.1f}",
+                small[label],
+                large[label],
+                f"{sizes[label] / 1024:.1f}",
+            )
+            for label, t in timings.items()
+        ],
+    )
+    spread = statistics.pstdev(timings[BASELINE].samples) * 1000
+    print(
+        f"\nin-process test client on {db.vendor}; baseline: a JsonResponse view reading "
+        f"request.user (sd {spread:.2f} ms); {FRAME!r}: the site's frame every page pays"
+    )
+    print("queries @N: per request with N Chinese policies (the demo's, then with the added)")
+    db.drop()
+
+
+def _grow(count: int) -> int:
+    """`count` policies (body, two topics, an approval item) and as many news articles."""
+    from cms.models import (
+        IssuingAuthority,
+        NewsIndexPage,
+        NewsPage,
+        PolicyApprovalItem,
+        PolicyIndexPage,
+        PolicyPage,
+    )
+    from cms.richtext import sanitise
+    from projects.models import ApprovalItem
+
+    index = PolicyIndexPage.objects.get(locale__language_code="zh-hans")
+    news_index = NewsIndexPage.objects.get(locale__language_code="zh-hans")
+    authorities = list(IssuingAuthority.objects.all())
+    items = list(ApprovalItem.objects.all())
+    text = sanitise(
+        "<p>为深化审批制度改革，优化营商环境，推行并联审批、限时办结和容缺受理，制定本办法。</p>"
+    )
+    body = [{"type": "paragraph", "value": text}] * 4
+    for n in range(count):
+        day = date(2020, 1, 1) + timedelta(days=n * 5)
+        policy = PolicyPage(
+            title=f"关于推进审批服务改革的第{n + 1}号实施办法",
+            slug=f"bench-policy-{n}",
+            summary="围绕项目审批全流程，提出并联审批、限时办结等措施。",
+            issuing_authority=authorities[n % len(authorities)],
+            document_number=f"区审批发〔{day.year}〕{n + 1}号",
+            published_on=day,
+            repealed_on=day + timedelta(days=900) if n % 7 == 0 else None,
+            body=body,
+        )
+        index.add_child(instance=policy)
+        policy.topics.set([f"主题{n % 12}", "审批制度改革"])
+        policy.approval_item_links = [PolicyApprovalItem(item=items[n % len(items)])]
+        policy.save_revision().publish()
+        news_index.add_child(
+            instance=NewsPage(
+                title=f"审批服务动态第{n + 1}期",
+                slug=f"bench-news-{n}",
+                summary="区行政审批局工作动态。",
+                date=day,
+                body=body,
+            )
+        )
+    return count
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,231 @@
+"""Search in Chinese and English over policies, interpretations, news and guides.
+
+Runs on the configured database: SQLite FTS5 by default, PostgreSQL with DATABASE_URL. Wagtail
+updates the index through tasks; these tests run them inline (`immediate_tasks`).
+"""
+
+from datetime import date
+
+import pytest
+from bs4 import BeautifulSoup
+from django.db import connection
+from wagtail.models import Locale, Page
+from wagtail.search.backends import get_search_backend
+
+from cms.models import InterpretationPage, NewsPage, PolicyPage
+from cms.search import query_terms, segment_for_index
+from tests.projects import factories as f
+
+from . import builders as b
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("immediate_tasks")]
+
+PUBLIC_TYPES = (PolicyPage, InterpretationPage, NewsPage)
+
+
+def found(query: str, language: str = "zh-hans") -> set[str]:
+    locale = Locale.objects.get(language_code=language)
+    pages = Page.objects.live().filter(locale=locale).type(*PUBLIC_TYPES)
+    return {page.title for page in pages.search(query, operator="and")}
+
+
+def soup(response):
+    assert response.status_code == 200
+    return BeautifulSoup(response.content, "html.parser")
+
+
+# --- the words ---------------------------------------------------------------------------------
+
+
+def test_chinese_text_is_indexed_as_words_and_character_pairs():
+    words = segment_for_index("推行一网通办，深化审批制度改革").split()
+    assert {"一网通办", "审批", "制度", "改革"} <= set(words)
+    assert "通办" in words  # a pair jieba's words alone would not give
+    assert segment_for_index("Approval reform") == "Approval reform"
+
+
+def test_a_query_is_cut_the_same_way():
+    assert [t.text for t in query_terms("审批")] == ["审批"]
+    assert [t.text for t in query_terms("审批制度改革")] == ["审批", "制度", "改革"]
+    assert [t.text for t in query_terms("营商环境的措施")] == ["营商环境", "措施"]  # 的 dropped
+    assert query_terms("营商环境")[0].pairs == ["营商", "商环", "环境"]
+    assert [(t.text, t.latin) for t in query_terms("Approvals for 5G")] == [
+        ("approval", True),
+        ("5g", True),
+    ]
+    assert query_terms("\"'<script>") == [query_terms("script")[0]]
+    assert query_terms("，。！") == []
+
+
+# --- the obstacle, measured ---------------------------------------------------------------------
+
+
+def test_wagtails_own_backend_finds_no_chinese_word_and_ours_finds_every_page(settings, policies):
+    titles = ["深化行政审批制度改革的实施意见", "并联审批和限时办结规定", "区行政审批局工作规则"]
+    plain = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+    settings.WAGTAILSEARCH_BACKENDS = plain
+    for title in titles:
+        b.policy(policies, title)
+    assert found("审批") == set()  # Wagtail 8 as it comes: one token per sentence
+    settings.WAGTAILSEARCH_BACKENDS = {
+        "default": {"BACKEND": "cms.search_backend", "SEARCH_CONFIG": "simple"}
+    }
+    from django.core.management import call_command
+
+    call_command("update_index", verbosity=0)
+    assert found("审批") == set(titles)
+
+
+def test_the_backend_is_the_one_for_the_database_in_use():
+    backend = get_search_backend()
+    expected = {"sqlite": "SQLiteSearchBackend", "postgresql": "PostgresSearchBackend"}
+    assert type(backend).__mro__[1].__name__ == expected[connection.vendor]
+
+
+# --- Chinese -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def corpus(policies, news_index):
+    measures = b.policy(
+        policies,
+        "关于进一步优化营商环境的若干措施",
+        summary="推动重大投资项目早开工、早达产。",
+        body="企业投资项目实行并联审批，推行一网通办。",
+        published_on=date(2025, 3, 14),
+    )
+    b.policy(
+        policies,
+        "容缺受理实施办法",
+        summary="先受理，后补交非要件材料。",
+        published_on=date(2024, 9, 10),
+    )
+    b.interpretation(
+        measures,
+        "一图读懂十二条措施",
+        summary="帮办员是唯一联系人。",
+        body="审批时限按工作日计算。",
+    )
+    b.news(
+        news_index,
+        "企业开办一个工作日办结",
+        summary="投资者节省三分之二时间。",
+        date=date(2025, 6, 3),
+    )
+    b.news(
+        news_index, "区行政审批局一年受理办件24051件", summary="办结率100%。", date=date(2026, 1, 8)
+    )
+    return measures
+
+
+def test_a_two_character_word_finds_every_page_containing_it(corpus):
+    assert found("审批") == {
+        "关于进一步优化营商环境的若干措施",  # in the body
+        "一图读懂十二条措施",  # in the body
+        "区行政审批局一年受理办件24051件",  # in the title
+    }
+    assert found("通办") == {"关于进一步优化营商环境的若干措施"}  # inside 一网通办
+    assert found("补交") == {"容缺受理实施办法"}  # in the summary
+    assert found("营商环境") == {"关于进一步优化营商环境的若干措施"}
+    assert found("审批 工作日") == {"一图读懂十二条措施"}  # every word must be there
+    assert found("审批局") == {"区行政审批局一年受理办件24051件"}
+    assert found("24051") == {"区行政审批局一年受理办件24051件"}
+    assert found("环保") == set()
+
+
+def test_the_index_follows_edits_and_unpublishing(corpus):
+    corpus.title = "关于支持中小企业发展的若干措施"
+    corpus.save_revision().publish()
+    assert "关于支持中小企业发展的若干措施" in found("中小企业")
+    assert found("营商环境") == set()
+    corpus.unpublish()
+    assert found("中小企业") == set()
+
+
+def test_the_search_page_highlights_chinese_matches_with_tabs_and_filters(client, corpus):
+    page = soup(client.get("/search/?q=审批"))
+    hits = page.select(".search-results .search-hit")
+    titles = [hit.select_one("h2 a").get_text() for hit in hits]
+    assert titles[0] == "区行政审批局一年受理办件24051件"  # the title match first
+    assert set(titles) == found("审批")
+    assert [m.get_text() for m in hits[0].select("h2 mark")] == ["审批"]
+    assert all(hit.select("mark") for hit in hits)
+    tabs = {a.get_text(" ", strip=True) for a in page.select(".tabs a")}
+    assert any(tab.endswith("(3)") for tab in tabs)
+    news_only = soup(client.get("/search/?q=审批&type=news"))
+    assert [h.get_text() for h in news_only.select(".search-hit h2 a")] == [
+        "区行政审批局一年受理办件24051件"
+    ]
+    in_2025 = soup(client.get("/search/?q=审批&year=2025"))
+    assert {h.get_text() for h in in_2025.select(".search-hit h2 a")} == {
+        "关于进一步优化营商环境的若干措施",
+        "一图读懂十二条措施",
+    }
+
+
+def test_guides_are_found_by_name_material_and_code(client, corpus):
+    planning = f.department("区规划和自然资源局", name_en="Planning Bureau")
+    f.item(
+        planning,
+        "PNR-02",
+        materials=(("建设用地规划许可申请表", "Application for the land-use permit", True),),
+    )
+    page = soup(client.get("/search/?q=规划许可"))
+    top = page.select(".top-guides a")
+    assert top and top[0]["href"] == "/guide/PNR-02/"
+    guides = soup(client.get("/search/?q=规划许可&type=guide"))
+    hit = guides.select_one(".search-hit--guide")
+    assert "规划许可" in [m.get_text() for m in hit.select("mark")]
+    assert (
+        soup(client.get("/en/search/?q=pnr-02&type=guide")).select_one(".search-hit--guide a")[
+            "href"
+        ]
+        == "/en/guide/PNR-02/"
+    )
+
+
+def test_queries_are_shown_escaped_and_odd_input_finds_nothing_safely(client, corpus):
+    page = client.get('/search/?q="><script>alert(1)</script>')
+    assert page.status_code == 200
+    assert b"<script>alert(1)" not in page.content
+    for query in ['"', "'", "*", "审批 OR", "NOT", "(", "：", "a" * 500]:
+        assert client.get("/search/", {"q": query}).status_code == 200, query
+
+
+# --- English -----------------------------------------------------------------------------------
+
+
+def test_english_pages_are_found_in_english_with_plurals(client, corpus):
+    b.translate(
+        corpus,
+        title="Measures to improve the business environment",
+        summary="Approvals run in parallel.",
+        body="Investment projects start early.",
+    )
+    assert found("approval", "en") == {"Measures to improve the business environment"}
+    assert found("approvals", "en") == {"Measures to improve the business environment"}
+    assert found("investment project", "en") == {"Measures to improve the business environment"}
+    assert found("审批", "en") == set()  # each language searches its own pages
+    page = soup(client.get("/en/search/?q=approval"))
+    hit = page.select_one(".search-hit")
+    assert hit.select_one("h2 a")["href"].startswith("/en/policies/")
+    assert [m.get_text() for m in hit.select("mark")] == ["Approvals"]
+
+
+def test_the_admin_search_finds_chinese_pages_too(client, corpus, make_user):
+    client.force_login(make_user("boss", "staff"))
+    response = client.get("/admin/pages/search/", {"q": "营商环境"})
+    assert response.status_code == 200
+    assert "关于进一步优化营商环境的若干措施" in response.content.decode()
+
+
+def test_search_results_page_through_every_match_once_best_first(client, policies):
+    for n in range(23):
+        b.policy(policies, f"政策{n:02d}", summary="审批" * (n % 5 + 1))
+    b.policy(policies, "审批制度改革方案", summary="审批")
+    seen = []
+    for number in (1, 2, 3):
+        page = soup(client.get(f"/search/?q=审批&type=policy&page={number}"))
+        seen += [a.get_text() for a in page.select(".search-hit h2 a")]
+    assert len(seen) == len(set(seen)) == 24
+    assert seen[0] == "审批制度改革方案"  # the only title with the word
