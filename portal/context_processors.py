@@ -1,5 +1,3 @@
-from django.conf import settings
-
 from .navigation import navigation_for
 from .roles import ROLE_LABELS, roles_of
 
@@ -22,13 +20,19 @@ def live_texts() -> dict:
     }
 
 
+def _site_name() -> str:
+    from django.utils.translation import gettext as _
+
+    return _("Major-project service portal")
+
+
 def portal(request):
     user = getattr(request, "user", None)
     user_roles = roles_of(user)
     authenticated = bool(user is not None and user.is_authenticated)
     return {
         "live_texts": live_texts() if authenticated else None,
-        "site_name": settings.WAGTAIL_SITE_NAME,
+        "site_name": _site_name(),
         "main_navigation": navigation_for(user, request.path),
         "user_roles": user_roles,
         "user_role_labels": [ROLE_LABELS[role] for role in sorted(user_roles)],
