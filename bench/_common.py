@@ -551,7 +551,7 @@ class DatasetBuilder:
         """A few events per project: registered and accepted (public), helpers (internal),
         then those of the uploads and comments (`later`: project id -> (internal?, event, at,
         actor id, data), in time order)."""
-        from projects.models import Event, StreamHead
+        from portal.models import Event, StreamHead
 
         events, heads = [], []
         by_project: dict[int, list[Any]] = {}

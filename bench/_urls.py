@@ -6,7 +6,7 @@ from django.http import HttpResponse, JsonResponse
 from django.template import engines
 from django.urls import path
 
-from portal.urls import urlpatterns as portal_urlpatterns
+from portal.site.urls import urlpatterns as portal_urlpatterns
 
 
 def minimal(request):

@@ -52,7 +52,7 @@ from _common import ROOT, percentile, print_table, setup_django, stopwatch
 HERE = Path(__file__).resolve().parent
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 DEFAULT_REDIS = "redis://127.0.0.1:6379/0"
-PORTAL_APP = "portal.asgi:application"
+PORTAL_APP = "portal.site.asgi:application"
 BARE_APP = "bench._bare_asgi:application"
 LATE_SECONDS = 1.0  # a delivery slower than this is counted as late
 TARGET_P99_RATIO = 1.5
@@ -449,7 +449,8 @@ def prepare(args: argparse.Namespace) -> Fixture:
     from django.utils.module_loading import import_string
     from wagtail.models import APIToken
 
-    from projects.models import Approval, StreamHead
+    from portal.models import StreamHead
+    from projects.models import Approval
 
     helper_projects = max(2 * args.streams, 10)
     data = build_dataset(

@@ -8,10 +8,11 @@ from typing import Literal
 from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
+from portal.errors import InvalidInput
+from portal.events import stream_heads
 from portal.models import User
-from projects.errors import InvalidInput
 from projects.models import Department
-from projects.selectors import projects_visible_to, stream_heads
+from projects.selectors import projects_visible_to
 
 from . import selectors, services
 from .models import Meeting

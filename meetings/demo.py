@@ -34,11 +34,12 @@ from django.db.models import Max, Q
 from django.utils import timezone, translation
 
 from portal.demo import DEMO_ACCOUNTS
-from portal.models import User
+from portal.events import without_live_signals
+from portal.models import Event, StreamHead, User
 from projects.clock import WorkingCalendar
 from projects.demo import DEPARTMENTS, EXTRA_OFFICERS
-from projects.events import project_stream, without_live_signals
-from projects.models import Approval, Department, Event, Project, StoredFile, StreamHead
+from projects.models import Approval, Department, Project, StoredFile
+from projects.streams import project_stream
 
 from .models import ActionItem, Meeting, Participant
 from .services import (

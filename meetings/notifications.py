@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import translation
 from django_tasks import task
+
+from portal import mail
 
 from .ical import meeting_calendar
 from .models import Meeting
 
 
 def meeting_url(meeting: Meeting, language: str) -> str:
-    with translation.override(language):
-        path = reverse("meeting_detail", args=[meeting.pk])
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+    return mail.page_url("meeting_detail", language, meeting.pk)
 
 
 @task()
@@ -38,7 +34,7 @@ def send_meeting_email(
             continue
         if user_ids is not None and user.pk not in user_ids:
             continue
-        language = user.language or settings.LANGUAGE_CODE
+        language = mail.language_of(user)
         url = meeting_url(meeting, language)
         context = {
             "meeting": meeting,
@@ -48,15 +44,12 @@ def send_meeting_email(
             "update": meeting.sequence > 0,
         }
         with translation.override(language):
-            subject = " ".join(
-                render_to_string("meetings/email/invitation_subject.txt", context).split()
-            )
-            body = render_to_string("meetings/email/invitation.txt", context)
             ics = meeting_calendar(meeting, method=method, url=url)
-        message = EmailMultiAlternatives(
-            subject=subject, body=body, from_email=settings.DEFAULT_FROM_EMAIL, to=[user.email]
+        mail.send_to(
+            user,
+            "meetings/email/invitation",
+            context,
+            attachments=[("invite.ics", ics, f'text/calendar; charset="utf-8"; method={method}')],
         )
-        message.attach("invite.ics", ics, f'text/calendar; charset="utf-8"; method={method}')
-        message.send()
         sent += 1
     return sent

@@ -5,13 +5,9 @@
 - staff and helpers schedule meetings and visits.
 """
 
-from portal.roles import ENTERPRISE, HELPER, STAFF, roles_of
+from portal.roles import ENTERPRISE, HELPER, STAFF, is_bureau_staff, roles_of
 
 from .models import Meeting
-
-
-def is_staff(user) -> bool:
-    return STAFF in roles_of(user)
 
 
 def can_schedule(user) -> bool:
@@ -30,13 +26,17 @@ def _participant_ids(meeting: Meeting) -> set[int]:
 def can_view_meeting(user, meeting: Meeting) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    return is_staff(user) or meeting.organiser_id == user.pk or user.pk in _participant_ids(meeting)
+    return (
+        is_bureau_staff(user)
+        or meeting.organiser_id == user.pk
+        or user.pk in _participant_ids(meeting)
+    )
 
 
 def can_view_internal(user, meeting: Meeting) -> bool:
     if not can_view_meeting(user, meeting):
         return False
-    if is_staff(user) or meeting.organiser_id == user.pk:
+    if is_bureau_staff(user) or meeting.organiser_id == user.pk:
         return True
     return ENTERPRISE not in roles_of(user)
 
@@ -45,13 +45,17 @@ def can_manage(user, meeting: Meeting) -> bool:
     """Change, cancel, prepare the agenda, record minutes and decisions."""
     if not user.is_authenticated or not user.is_active:
         return False
-    return is_staff(user) or meeting.organiser_id == user.pk
+    return is_bureau_staff(user) or meeting.organiser_id == user.pk
 
 
 def can_close_action(user, action) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
-    if is_staff(user) or action.meeting.organiser_id == user.pk or action.owner_user_id == user.pk:
+    if (
+        is_bureau_staff(user)
+        or action.meeting.organiser_id == user.pk
+        or action.owner_user_id == user.pk
+    ):
         return True
     return bool(
         action.owner_department_id

@@ -7,18 +7,19 @@ from datetime import date, datetime
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from projects.errors import NotVisible
+from portal.errors import NotVisible
 from projects.models import Approval
 from projects.selectors import projects_visible_to
 
 from . import permissions as perms
 from .models import ActionItem, AgendaItem, Meeting, Participant
+from .streams import meeting_internal_stream, meeting_stream
 
 
 def meetings_visible_to(user) -> QuerySet[Meeting]:
     if not user.is_authenticated or not user.is_active:
         return Meeting.objects.none()
-    if perms.is_staff(user):
+    if perms.is_bureau_staff(user):
         return Meeting.objects.all()
     return Meeting.objects.filter(
         Q(organiser=user) | Q(pk__in=Participant.objects.filter(user=user).values("meeting_id"))
@@ -56,38 +57,10 @@ def meeting_for(user, meeting_id: int) -> Meeting:
 def readable_meeting_streams(user, meeting: Meeting) -> list[str]:
     streams = []
     if perms.can_view_meeting(user, meeting):
-        streams.append(f"meeting:{meeting.pk}")
+        streams.append(meeting_stream(meeting.pk))
         if perms.can_view_internal(user, meeting):
-            streams.append(f"meeting:{meeting.pk}:internal")
+            streams.append(meeting_internal_stream(meeting.pk))
     return streams
-
-
-def stream_readable(user, stream: str) -> bool:
-    kind, _, rest = stream.partition(":")
-    meeting_id, _, suffix = rest.partition(":")
-    if kind != "meeting" or not meeting_id.isdigit() or suffix not in ("", "internal"):
-        return False
-    meeting = Meeting.objects.filter(pk=int(meeting_id)).first()
-    if meeting is None:
-        return False
-    if suffix == "internal":
-        return perms.can_view_internal(user, meeting)
-    return perms.can_view_meeting(user, meeting)
-
-
-def groups_for_meeting_stream(stream: str) -> list[str]:
-    from portal.realtime import user_group
-    from projects.realtime import STAFF_GROUP
-
-    meeting_id = int(stream.split(":")[1])
-    meeting = Meeting.objects.filter(pk=meeting_id).values("organiser_id").first()
-    if meeting is None:
-        return []
-    people = set(
-        Participant.objects.filter(meeting_id=meeting_id).values_list("user_id", flat=True)
-    )
-    people.add(meeting["organiser_id"])
-    return [STAFF_GROUP, *(user_group(uid) for uid in sorted(people))]
 
 
 def action_items_for(user, *, owner_me: bool = False, status: str | None = None):
@@ -96,7 +69,7 @@ def action_items_for(user, *, owner_me: bool = False, status: str | None = None)
     mine = Q(owner_user=user) | Q(owner_department_id__in=departments)
     if owner_me:
         queryset = ActionItem.objects.filter(mine)
-    elif perms.is_staff(user):
+    elif perms.is_bureau_staff(user):
         queryset = ActionItem.objects.all()
     else:
         queryset = ActionItem.objects.filter(mine | Q(meeting__in=meetings_visible_to(user)))

@@ -13,26 +13,23 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
+from portal.events import emit
+from portal.mail import enqueue_after_commit
 from portal.models import User
-from projects.clock import WorkingCalendar
-from projects.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
-from projects.events import emit, project_stream
+from projects.clock import WorkingCalendar, read_clock
 from projects.models import Approval, Department, Project
-from projects.notifications import enqueue_after_commit
+from projects.selectors import projects_visible_to
+from projects.services import store_file
+from projects.streams import project_stream
 
 from . import permissions as perms
 from .models import ActionItem, AgendaItem, Finding, Meeting, Participant
+from .notifications import send_meeting_email
+from .streams import meeting_internal_stream, meeting_stream
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 M = Meeting.Status
-
-
-def meeting_stream(meeting_id: int) -> str:
-    return f"meeting:{meeting_id}"
-
-
-def meeting_internal_stream(meeting_id: int) -> str:
-    return f"meeting:{meeting_id}:internal"
 
 
 def _now(now: datetime | None) -> datetime:
@@ -137,8 +134,6 @@ def _set_people(meeting: Meeting, users: Sequence[User], departments: Sequence[D
 
 
 def _notify(meeting: Meeting, method: str, user_ids: set[int] | None = None) -> None:
-    from .notifications import send_meeting_email
-
     enqueue_after_commit(
         send_meeting_email,
         meeting.pk,
@@ -171,8 +166,6 @@ def meeting_schedule(
     _validate(title, kind, start, end, status)
     if not perms.can_schedule(actor):
         raise PermissionRefused(_("Only bureau staff and helpers schedule meetings and visits."))
-    from projects.selectors import projects_visible_to
-
     visible = set(
         projects_visible_to(actor)
         .filter(pk__in=[p.pk for p in projects])
@@ -383,8 +376,6 @@ def meeting_respond(
 
 def agenda_proposals(meeting: Meeting, *, today: date | None = None) -> list[dict[str, Any]]:
     """Items proposed from the overdue, paused and blocked approvals of the meeting's projects."""
-    from projects.clock import read_clock
-
     today = today or timezone.localdate()
     calendar = WorkingCalendar.load()
     proposals = []
@@ -702,8 +693,6 @@ def finding_add(
     now: datetime | None = None,
 ) -> Finding:
     """A site visit's finding with photos or documents (checked like every upload)."""
-    from projects.services import _store_file
-
     now = _now(now)
     text = (text or "").strip()
     if not text:
@@ -719,7 +708,7 @@ def finding_add(
         finding = Finding.objects.create(
             meeting=meeting, project=project, text=text, author=actor, created_at=now
         )
-        stored = [_store_file(actor, project, f, internal=False, now=now) for f in files]
+        stored = [store_file(actor, project, f, internal=False, now=now) for f in files]
         finding.files.set(stored)
         emit(
             stream=meeting_stream(meeting.pk),

@@ -17,14 +17,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from portal.errors import DomainError, NotVisible
+from portal.events import stream_heads
 from portal.models import User
-from projects.errors import DomainError, NotVisible
 from projects.models import Department
 from projects.selectors import projects_visible_to
 
 from . import ical, selectors, services
 from . import permissions as perms
-from .models import CalendarFeed, Meeting, Participant
+from .models import CalendarFeed, Meeting, Participant, new_calendar_secret
 
 
 def _not_found(function):
@@ -207,8 +208,6 @@ def meeting_detail(request, meeting_id: int):
     mine = next((p for p in meeting.participants.all() if p.user_id == user.pk), None)
     actions = list(meeting.action_items.select_related("owner_user", "owner_department", "project"))
     streams = selectors.readable_meeting_streams(user, meeting)
-    from projects.selectors import stream_heads
-
     context = {
         "meeting": meeting,
         "manage": manage,
@@ -427,8 +426,6 @@ def calendar_regenerate(request):
 
 
 def _new_secret() -> str:
-    from .models import new_calendar_secret
-
     return new_calendar_secret()
 
 

@@ -7,4 +7,7 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import signals  # noqa: F401  (connects the logout receiver)
+        from .streams import USER_STREAMS, register_stream_kind
+
+        register_stream_kind(USER_STREAMS)

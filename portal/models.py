@@ -25,10 +25,6 @@ class User(AbstractUser):
     def get_full_name(self) -> str:
         return self.name or super().get_full_name() or self.username
 
-    @property
-    def display_name(self) -> str:
-        return self.get_full_name()
-
 
 class PeriodicTaskRun(models.Model):
     """One enqueued run of a periodic job; the unique slot stops a second enqueue."""
@@ -68,3 +64,49 @@ class RealtimeTicket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} until {self.expires_at:%H:%M:%S}"
+
+
+class StreamHead(models.Model):
+    """The last seq written to a stream; locked to hand out the next one without gaps."""
+
+    stream = models.CharField(max_length=80, primary_key=True)
+    last_seq = models.PositiveBigIntegerField(default=0)
+    # Wall-clock time of the last write: each process polls the heads that moved recently.
+    updated_at = models.DateTimeField(null=True, db_index=True)
+
+    class Meta:
+        # The table keeps the name it had when the log lived in `projects`.
+        db_table = "projects_streamhead"
+
+    def __str__(self) -> str:
+        return f"{self.stream}@{self.last_seq}"
+
+
+class Event(models.Model):
+    """One entry of the event log. Each sits in exactly one stream; the stream decides who reads.
+
+    Stream kinds (`project:<id>`, `project:<id>:internal`, `meeting:<id>`, `user:<id>`, ...)
+    are registered by the apps that own them (`portal.streams`).
+    """
+
+    stream = models.CharField(max_length=80)
+    seq = models.PositiveBigIntegerField()
+    event = models.CharField(max_length=60)
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        # The table keeps the name it had when the log lived in `projects`.
+        db_table = "projects_event"
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["stream", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "seq"], name="event_seq_unique_in_stream")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stream}#{self.seq} {self.event}"

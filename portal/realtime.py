@@ -15,6 +15,11 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
+# Channel-layer groups are by role, department, enterprise and user, never one per stream per
+# connection: a staff member reads thousands of streams on one socket.
+STAFF_GROUP = "role.staff"
+
+
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
 

@@ -8,14 +8,30 @@ HELPER = "helper"
 OFFICER = "officer"
 ENTERPRISE = "enterprise"
 
-# Group name (stable, as stored) -> role. "Editors" and "Moderators" are Wagtail's own groups.
+# Group names as stored. "Editors" and "Moderators" are Wagtail's own groups.
+STAFF_GROUP_NAME = "Bureau staff"
+MODERATORS_GROUP_NAME = "Moderators"
+EDITORS_GROUP_NAME = "Editors"
+HELPERS_GROUP_NAME = "Helpers"
+OFFICERS_GROUP_NAME = "Department officers"
+ENTERPRISE_GROUP_NAME = "Enterprise users"
+
+# Group name -> role.
 ROLE_GROUPS = {
-    "Bureau staff": STAFF,
-    "Moderators": STAFF,
-    "Editors": EDITOR,
-    "Helpers": HELPER,
-    "Department officers": OFFICER,
-    "Enterprise users": ENTERPRISE,
+    STAFF_GROUP_NAME: STAFF,
+    MODERATORS_GROUP_NAME: STAFF,
+    EDITORS_GROUP_NAME: EDITOR,
+    HELPERS_GROUP_NAME: HELPER,
+    OFFICERS_GROUP_NAME: OFFICER,
+    ENTERPRISE_GROUP_NAME: ENTERPRISE,
+}
+# The group a person is put in to give them a role.
+GROUP_OF_ROLE = {
+    STAFF: STAFF_GROUP_NAME,
+    EDITOR: EDITORS_GROUP_NAME,
+    HELPER: HELPERS_GROUP_NAME,
+    OFFICER: OFFICERS_GROUP_NAME,
+    ENTERPRISE: ENTERPRISE_GROUP_NAME,
 }
 ROLE_LABELS = {
     STAFF: _("Bureau staff"),
@@ -41,5 +57,19 @@ def roles_of(user) -> frozenset[str]:
     return user._portal_roles
 
 
-def is_staff_member(user) -> bool:
+def group_name_of(role: str) -> str:
+    return GROUP_OF_ROLE[role]
+
+
+def groups_of_roles(*roles: str) -> list[str]:
+    """The stored group names that give any of these roles."""
+    return sorted(name for name, role in ROLE_GROUPS.items() if role in roles)
+
+
+def has_role(user, *roles: str) -> bool:
+    return bool(set(roles) & roles_of(user))
+
+
+def is_bureau_staff(user) -> bool:
+    """Bureau staff (the portal's role, not Django's `User.is_staff` admin flag)."""
     return STAFF in roles_of(user)

@@ -5,14 +5,14 @@ changes go through the services, which write the event log); the calendar goes t
 from django.contrib import admin, messages
 from django.utils.translation import ngettext
 
-from .errors import DomainError
+from portal.errors import DomainError
+
 from .models import (
     Approval,
     ApprovalItem,
     ApprovalMaterial,
     Department,
     Enterprise,
-    Event,
     Industry,
     ItemMaterial,
     Project,
@@ -110,14 +110,6 @@ class ApprovalAdmin(ReadOnlyAdmin):
     search_fields = ("project__code", "project__name", "item__code", "item__name")
     list_select_related = ("project", "item", "department")
     inlines = [ApprovalMaterialInline]
-
-
-@admin.register(Event)
-class EventAdmin(ReadOnlyAdmin):
-    list_display = ("stream", "seq", "event", "at", "actor")
-    list_filter = ("event",)
-    search_fields = ("stream",)
-    list_select_related = ("actor",)
 
 
 @admin.register(WorkingDay)

@@ -9,19 +9,20 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from portal.events import stream_heads
+
 from .clock import WorkingCalendar
 from .models import Approval, Project
 from .selectors import (
     approval_for,
     approval_summary,
-    events_after,
     filter_projects,
     project_for,
     projects_visible_to,
     readable_project_streams,
-    stream_heads,
 )
 from .services import approval_transition
+from .transitions import ACTIONS
 
 router = Router(tags=["projects"])
 
@@ -104,25 +105,8 @@ class ProjectPage(Schema):
     count: int
 
 
-class EventOut(Schema):
-    stream: str
-    seq: int
-    event: str
-    at: datetime
-    actor: str | None
-    data: dict
-
-
-class EventPage(Schema):
-    stream: str
-    items: list[EventOut]
-    last_seq: int
-
-
 class TransitionIn(Schema):
-    action: Literal[
-        "receive", "accept", "request_supplement", "supplement", "approve", "reject", "withdraw"
-    ]
+    action: Literal[ACTIONS]  # type: ignore[valid-type]  # the transition table's actions
     reason: str | None = Field(None, max_length=4000)
     missing_materials: list[int | str] | None = Field(None, max_length=200)
     materials_due: date | None = None
@@ -216,32 +200,16 @@ def get_project(request, project_id: int):
     return project_detail_data(request.user, project)
 
 
-@router.get("/events", response=EventPage, summary="Events of one stream, oldest first")
-def list_events(
-    request,
-    stream: str = Query(..., max_length=80, examples=["project:12"]),
-    after: int = Query(0, ge=0),
-    limit: int = Query(100, ge=1, le=1000),
-):
-    items = events_after(request.user, stream, after=after, limit=limit)
-    return {"stream": stream, "items": items, "last_seq": stream_heads([stream])[stream]}
-
-
 @router.post(
     "/approvals/{approval_id}/transitions",
     response=ApprovalOut,
-    summary="Move an approval: receive, accept, request_supplement, supplement, approve, "
-    "reject, withdraw",
+    summary="Move an approval: " + ", ".join(ACTIONS),
 )
 def transition_approval(request, approval_id: int, payload: TransitionIn):
     approval_transition(
         actor=request.user,
         approval_id=approval_id,
-        action=payload.action,
-        reason=payload.reason,
-        missing_materials=payload.missing_materials,
-        materials_due=payload.materials_due,
-        conditions=payload.conditions,
+        **payload.dict(exclude_none=True),
     )
     approval = approval_for(request.user, approval_id)
     return approval_summary(approval, calendar=WorkingCalendar.load(), user=request.user)

@@ -27,13 +27,13 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from portal.errors import InvalidInput, PermissionRefused
+
 from . import permissions as perms
-from .errors import InvalidInput, PermissionRefused
 from .models import ApprovalItem, Department, Industry, ItemMaterial
 
 if TYPE_CHECKING:
     from portal.models import User
-
 NAME_MAX = ApprovalItem._meta.get_field("name").max_length
 CODE_MAX = ApprovalItem._meta.get_field("code").max_length
 FEE_MAX = ApprovalItem._meta.get_field("fee").max_length
@@ -919,7 +919,7 @@ def catalogue_import_file(
 
     `actor` None means the system (a management command); a person must be bureau staff.
     """
-    if actor is not None and not perms.is_staff(actor):
+    if actor is not None and not perms.is_bureau_staff(actor):
         raise PermissionRefused(_("Only bureau staff change the approval-item catalogue."))
     return catalogue_import_table(table=read_table(path), dry_run=dry_run, progress=progress)
 

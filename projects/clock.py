@@ -17,6 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from .models import WorkingDay
+
 DUE_SOON_DAYS = 2
 
 
@@ -47,8 +49,6 @@ class WorkingCalendar:
 
     @classmethod
     def load(cls) -> WorkingCalendar:
-        from .models import WorkingDay
-
         return cls.from_exceptions(WorkingDay.objects.values_list("date", "is_working"))
 
     def is_working(self, day: date) -> bool:

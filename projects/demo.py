@@ -22,22 +22,21 @@ from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
-from portal.models import User
+from portal.events import without_live_signals
+from portal.models import Event, StreamHead, User
 
 from .clock import WorkingCalendar
-from .events import project_internal_stream, project_stream, without_live_signals
 from .models import (
     ApprovalItem,
     Department,
     Enterprise,
-    Event,
     Industry,
     ItemMaterial,
     Project,
-    StreamHead,
     Town,
 )
 from .services import approval_transition, project_assign_helpers, project_register
+from .streams import project_internal_stream, project_stream
 
 CITY, DISTRICT, TOWN = Department.Level.CITY, Department.Level.DISTRICT, Department.Level.TOWN
 PRE, BUILD, POST = "pre", "build", "post"  # when in a project's life an item is applied for

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from .errors import InvalidInput
+from portal.errors import InvalidInput
 
 # extension -> the types its content may be detected as
 ALLOWED_TYPES = {

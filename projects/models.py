@@ -1,5 +1,5 @@
 """Departments, the approval-item catalogue, enterprises, projects, approvals, the working-day
-calendar and the project event log."""
+calendar."""
 
 from django.conf import settings
 from django.db import models
@@ -237,16 +237,6 @@ class Approval(models.Model):
         WITHDRAWN = "withdrawn", _("withdrawn")
 
     OPEN = (Status.PENDING, Status.RECEIVED, Status.ACCEPTED, Status.SUPPLEMENT_REQUESTED)
-    # action -> the states it may start from
-    ALLOWED_FROM = {
-        "receive": (Status.PENDING,),
-        "accept": (Status.RECEIVED,),
-        "request_supplement": (Status.ACCEPTED,),
-        "supplement": (Status.SUPPLEMENT_REQUESTED,),
-        "approve": (Status.ACCEPTED,),
-        "reject": (Status.RECEIVED, Status.ACCEPTED),
-        "withdraw": OPEN,
-    }
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="approvals")
     item = models.ForeignKey(ApprovalItem, on_delete=models.PROTECT, related_name="approvals")
@@ -355,46 +345,6 @@ class WorkingDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'working' if self.is_working else 'off'} {self.name}".strip()
-
-
-class StreamHead(models.Model):
-    """The last seq written to a stream; locked to hand out the next one without gaps."""
-
-    stream = models.CharField(max_length=80, primary_key=True)
-    last_seq = models.PositiveBigIntegerField(default=0)
-    # Wall-clock time of the last write: each process polls the heads that moved recently.
-    updated_at = models.DateTimeField(null=True, db_index=True)
-
-    def __str__(self) -> str:
-        return f"{self.stream}@{self.last_seq}"
-
-
-class Event(models.Model):
-    """One entry of the event log. Each sits in exactly one stream; the stream decides who reads.
-
-    Streams: `project:<id>` (everyone on the project, the enterprise included),
-    `project:<id>:internal` (staff, helpers, officers), `meeting:<id>`, `user:<id>`.
-    """
-
-    stream = models.CharField(max_length=80)
-    seq = models.PositiveBigIntegerField()
-    event = models.CharField(max_length=60)
-    at = models.DateTimeField(db_index=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    data = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        verbose_name = _("event")
-        verbose_name_plural = _("events")
-        ordering = ["stream", "seq"]
-        constraints = [
-            models.UniqueConstraint(fields=["stream", "seq"], name="event_seq_unique_in_stream")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.stream}#{self.seq} {self.event}"
 
 
 def _upload_path(instance, filename: str) -> str:

@@ -3,36 +3,23 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import translation
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django_tasks import task
 
-from portal.models import User
+from portal import mail
+from portal.models import Event, User
 
-from .models import Approval, Event, Project
+from .models import Approval, Project
 
 
 def page_url(project: Project, language: str) -> str:
-    with translation.override(language):
-        path = reverse("project_detail", args=[project.pk])
-    return settings.PORTAL_BASE_URL.rstrip("/") + path
+    return mail.page_url("project_detail", language, project.pk)
 
 
 def _send(user: User, template: str, context: dict) -> None:
-    language = user.language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        subject = render_to_string(f"projects/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"projects/email/{template}.txt", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[user.email],
-    )
-    message.send()
+    mail.send_to(user, f"projects/email/{template}", context)
 
 
 def recipients_for(approval: Approval, *, enterprise: bool, lead_helper: bool) -> list[User]:
@@ -101,16 +88,10 @@ def notify_deadline(approval_id: int, alert: str) -> int:
 @task()
 def send_invitation(user_id: int, invited_by_id: int | None) -> None:
     """An invited enterprise user gets a link to set a password (it expires)."""
-    from django.contrib.auth.tokens import default_token_generator
-    from django.utils.encoding import force_bytes
-    from django.utils.http import urlsafe_base64_encode
-
     user = User.objects.get(pk=user_id)
     inviter = User.objects.filter(pk=invited_by_id).first()
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
-    with translation.override(user.language):
-        path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
     _send(
         user,
         "invitation",
@@ -118,16 +99,9 @@ def send_invitation(user_id: int, invited_by_id: int | None) -> None:
             "user": user,
             "inviter": inviter,
             "enterprises": list(user.enterprises.all()),
-            "url": settings.PORTAL_BASE_URL.rstrip("/") + path,
+            "url": mail.page_url(
+                "password_reset_confirm", mail.language_of(user), uidb64=uid, token=token
+            ),
             "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
         },
     )
-
-
-def enqueue_after_commit(task_function, *args) -> None:
-    """Send after commit; nothing while history is replayed (the demo seed): it is past."""
-    from .events import replaying_history
-
-    if replaying_history():
-        return
-    transaction.on_commit(lambda: task_function.enqueue(*args), robust=True)

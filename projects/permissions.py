@@ -9,20 +9,12 @@
 
 from guardian.shortcuts import assign_perm, remove_perm
 
-from portal.roles import ENTERPRISE, OFFICER, STAFF, roles_of
+from portal.roles import ENTERPRISE, HELPER, OFFICER, is_bureau_staff, roles_of
 
+from . import transitions as t
 from .models import Approval, Project, ProjectUserObjectPermission
 
 HELPER_PERMISSIONS = ("view_project", "view_internal", "act_for_enterprise")
-
-OFFICER_ACTIONS = {"receive", "accept", "request_supplement", "approve", "reject"}
-ENTERPRISE_ACTIONS = {"supplement", "withdraw"}
-HELPER_ACTIONS = {"supplement"}
-ACTIONS = OFFICER_ACTIONS | ENTERPRISE_ACTIONS
-
-
-def is_staff(user) -> bool:
-    return STAFF in roles_of(user)
 
 
 def forget_cached_permissions(user) -> None:
@@ -95,7 +87,7 @@ def can_view_project(user, project: Project) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return (
-        is_staff(user)
+        is_bureau_staff(user)
         or is_enterprise_user_of(user, project)
         or "view_project" in _helper_codenames(user, project)
         or officer_on_project(user, project)
@@ -106,7 +98,7 @@ def can_view_internal(user, project: Project) -> bool:
     if not user.is_authenticated or not user.is_active:
         return False
     return (
-        is_staff(user)
+        is_bureau_staff(user)
         or "view_internal" in _helper_codenames(user, project)
         or officer_on_project(user, project)
     )
@@ -114,9 +106,7 @@ def can_view_internal(user, project: Project) -> bool:
 
 def can_manage_project(user, project: Project | None = None) -> bool:
     """Register projects, edit them and assign helpers: staff, and helpers (their projects)."""
-    from portal.roles import HELPER
-
-    if is_staff(user):
+    if is_bureau_staff(user):
         return True
     if HELPER not in roles_of(user):
         return False
@@ -124,16 +114,18 @@ def can_manage_project(user, project: Project | None = None) -> bool:
 
 
 def can_transition(user, approval: Approval, action: str) -> bool:
-    if not user.is_authenticated or not user.is_active or action not in ACTIONS:
+    """May this user take this action on this approval (whatever its state)? Read from the
+    transition table's `who`; staff may take every action."""
+    spec = t.TRANSITIONS.get(action)
+    if spec is None or not user.is_authenticated or not user.is_active:
         return False
-    if is_staff(user):
+    if is_bureau_staff(user):
         return True
-    if action in OFFICER_ACTIONS:
-        return is_officer_of(user, approval)
-    if action == "withdraw":
-        return is_enterprise_user_of(user, approval.project)
-    # supplement: the enterprise, or a helper on its behalf
-    return is_enterprise_user_of(user, approval.project) or (
+    if t.OFFICER in spec.who and is_officer_of(user, approval):
+        return True
+    if t.ENTERPRISE in spec.who and is_enterprise_user_of(user, approval.project):
+        return True
+    return t.HELPER_FOR_ENTERPRISE in spec.who and (
         "act_for_enterprise" in _helper_codenames(user, approval.project)
     )
 
@@ -141,19 +133,19 @@ def can_transition(user, approval: Approval, action: str) -> bool:
 def can_upload_materials(user, project: Project) -> bool:
     """The project unit, a helper on its behalf, or staff."""
     return (
-        is_staff(user)
+        is_bureau_staff(user)
         or is_enterprise_user_of(user, project)
         or "act_for_enterprise" in _helper_codenames(user, project)
     )
 
 
 def can_review_materials(user, approval: Approval) -> bool:
-    return is_staff(user) or is_officer_of(user, approval)
+    return is_bureau_staff(user) or is_officer_of(user, approval)
 
 
 def can_invite_for(user, enterprise_id: int) -> bool:
     """Staff, and helpers of one of the enterprise's projects, invite its users."""
-    if is_staff(user):
+    if is_bureau_staff(user):
         return True
     return ProjectUserObjectPermission.objects.filter(
         user=user,
@@ -166,6 +158,6 @@ def allowed_actions(user, approval: Approval) -> list[str]:
     """The transitions this user may make on this approval in its present state."""
     return [
         action
-        for action, states in Approval.ALLOWED_FROM.items()
-        if approval.status in states and can_transition(user, approval, action)
+        for action, spec in t.TRANSITIONS.items()
+        if approval.status in spec.from_states and can_transition(user, approval, action)
     ]

@@ -5,30 +5,33 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from portal.errors import NotVisible
+from portal.models import Event
 from portal.roles import roles_of
 
 from . import permissions as perms
 from .clock import WorkingCalendar, read_clock
-from .errors import NotVisible
-from .events import project_internal_stream, project_stream, serialize_event
 from .models import (
     Approval,
     ApprovalMaterial,
-    Event,
+    ApprovalPause,
+    Comment,
+    MaterialVersion,
     Project,
     ProjectUserObjectPermission,
-    StreamHead,
+    StoredFile,
 )
+from .streams import project_internal_stream, project_stream
 
 
 def projects_visible_to(user) -> QuerySet[Project]:
     """The projects a user may see: staff all; others by assignment, department or enterprise."""
     if not user.is_authenticated or not user.is_active:
         return Project.objects.none()
-    if perms.is_staff(user):
+    if perms.is_bureau_staff(user):
         return Project.objects.all()
     assigned = ProjectUserObjectPermission.objects.filter(
         user=user, permission__codename="view_project"
@@ -116,46 +119,6 @@ def readable_project_streams(user, project: Project) -> list[str]:
     return streams
 
 
-def stream_readable(user, stream: str) -> bool:
-    """May this user read this stream? Decided by the stream alone, never per event."""
-    if not user.is_authenticated or not user.is_active:
-        return False
-    kind, _, rest = stream.partition(":")
-    if kind == "user":
-        return rest.isdigit() and int(rest) == user.pk
-    if kind == "project":
-        project_id, _, suffix = rest.partition(":")
-        if not project_id.isdigit() or suffix not in ("", "internal"):
-            return False
-        project = Project.objects.filter(pk=int(project_id)).first()
-        if project is None:
-            return False
-        if suffix == "internal":
-            return perms.can_view_internal(user, project)
-        return perms.can_view_project(user, project)
-    if kind == "meeting":
-        from meetings.selectors import stream_readable as meeting_stream_readable
-
-        return meeting_stream_readable(user, stream)
-    return False
-
-
-def stream_heads(streams: list[str]) -> dict[str, int]:
-    heads = dict(StreamHead.objects.filter(stream__in=streams).values_list("stream", "last_seq"))
-    return {stream: heads.get(stream, 0) for stream in streams}
-
-
-def events_after(user, stream: str, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
-    if not stream_readable(user, stream):
-        raise NotVisible("stream not found")
-    rows = (
-        Event.objects.filter(stream=stream, seq__gt=after)
-        .select_related("actor")
-        .order_by("seq")[:limit]
-    )
-    return [serialize_event(row) for row in rows]
-
-
 def missing_materials(approval: Approval) -> list[dict[str, Any]]:
     """Derived from the approval's checklist: never typed twice."""
     return [
@@ -211,8 +174,6 @@ def user_summary(user) -> dict[str, Any]:
 
 def project_page_queryset(user) -> QuerySet[Project]:
     """A project with everything its page shows, in a fixed number of queries."""
-    from .models import ApprovalPause, MaterialVersion
-
     versions = MaterialVersion.objects.select_related("stored", "reviewed_by").order_by("-number")
     materials = ApprovalMaterial.objects.order_by("position", "id").prefetch_related(
         Prefetch("versions", queryset=versions)
@@ -244,8 +205,6 @@ def project_events(user, project: Project, limit: int = 60) -> list[Event]:
 
 
 def project_comments(user, project: Project):
-    from .models import Comment
-
     comments = Comment.objects.filter(project=project).select_related(
         "author", "approval__item", "attachment"
     )
@@ -300,9 +259,8 @@ def still_needed_from_enterprise(project: Project) -> dict[str, list[dict[str, A
 
 def department_queue(user, *, today: date | None = None) -> QuerySet[Approval]:
     """The open approvals of the officer's departments, oldest due first."""
-    from django.db.models import F
 
-    if perms.is_staff(user):
+    if perms.is_bureau_staff(user):
         approvals = Approval.objects.all()
     else:
         approvals = Approval.objects.filter(department_id__in=perms._department_ids(user))
@@ -323,8 +281,6 @@ def department_queue(user, *, today: date | None = None) -> QuerySet[Approval]:
 
 def file_for(user, file_id: int):
     """A stored file the user may download, or NotVisible (404 for everyone else)."""
-    from .models import StoredFile
-
     stored = StoredFile.objects.select_related("project").filter(pk=file_id).first()
     if stored is None or not perms.can_view_project(user, stored.project):
         raise NotVisible("file not found")

@@ -2,10 +2,10 @@
 
 from django_tasks import task
 
+from .services import deadline_sweep as sweep
+
 
 @task()
 def deadline_sweep() -> int:
     """Nightly: alert lead helpers of approvals that turned due soon or overdue."""
-    from .services import deadline_sweep as sweep
-
     return sweep()

@@ -17,13 +17,14 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from portal.errors import DomainError, NotVisible
+from portal.events import stream_heads
 from portal.models import User
 from portal.roles import ENTERPRISE, HELPER, OFFICER, STAFF, roles_of
 
 from . import permissions as perms
 from . import selectors, services
 from .clock import WorkingCalendar
-from .errors import DomainError, NotVisible
 from .forms import (
     AddItemsForm,
     CommentForm,
@@ -215,7 +216,7 @@ def project_detail(request, project_id: int):
         "can_manage": perms.can_manage_project(user, project),
         "still_needed": selectors.still_needed_from_enterprise(project),
         "today": today,
-        "streams": selectors.stream_heads(selectors.readable_project_streams(user, project)),
+        "streams": stream_heads(selectors.readable_project_streams(user, project)),
     }
     return render(request, "projects/project_detail.html", context)
 

@@ -36,9 +36,10 @@ from wagtail.snippets.views.snippets import (
     SnippetViewSetGroup,
 )
 
-from .errors import DomainError
+from portal.errors import DomainError
+from portal.roles import is_bureau_staff
+
 from .models import ApprovalItem, Department, ItemMaterial, WorkingDay
-from .permissions import is_staff
 from .services import working_day_set, working_days_import
 
 
@@ -241,7 +242,7 @@ class WorkingDayIndexView(IndexView):
     @property
     def header_buttons(self):
         buttons = super().header_buttons
-        if not is_staff(self.request.user):
+        if not is_bureau_staff(self.request.user):
             return buttons
         buttons.append(
             HeaderButton(
@@ -255,7 +256,7 @@ class WorkingDayIndexView(IndexView):
 
 def working_days_import_view(request):
     """Staff add a year's public holidays and make-up working days; dates set by hand stay."""
-    if not is_staff(request.user):
+    if not is_bureau_staff(request.user):
         raise PermissionDenied
     form = YearForm(request.POST or None, initial={"year": timezone.localdate().year + 1})
     if request.method == "POST" and form.is_valid():

@@ -43,7 +43,7 @@ IN_MEMORY_LAYER = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"
 def in_memory_channel_layer(request, settings):
     """Unit tests use the in-memory layer; integration tests talk to the configured Redis."""
     from portal import realtime
-    from portal.live import hub
+    from portal.site.live import hub
 
     if request.node.get_closest_marker("integration") is None:
         settings.CHANNEL_LAYERS = IN_MEMORY_LAYER

@@ -41,7 +41,7 @@ class ServerProcess:
                 "127.0.0.1",
                 "-p",
                 str(port),
-                "portal.asgi:application",
+                "portal.site.asgi:application",
             ],
             cwd=ROOT,
             env=env,

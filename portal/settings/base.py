@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "projects",
     "meetings",
     "cms",
+    "portal.site",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.simple_translation",
@@ -80,10 +81,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "portal.errors.NotVisibleAs404Middleware",
 ]
 
-ROOT_URLCONF = "portal.urls"
-ASGI_APPLICATION = "portal.asgi.application"
+ROOT_URLCONF = "portal.site.urls"
+ASGI_APPLICATION = "portal.site.asgi.application"
 WSGI_APPLICATION = None
 
 TEMPLATES = [
@@ -98,7 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "portal.context_processors.portal",
+                "portal.site.context_processors.portal",
             ],
         },
     },

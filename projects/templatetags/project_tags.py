@@ -1,6 +1,9 @@
 from django import template
 
-from ..presentation import BALL_LABELS, COLOUR_LABELS, NEED_LABELS, event_sentence
+from portal.streams import event_label as registered_event_label
+from portal.streams import event_subject as registered_event_subject
+
+from ..presentation import BALL_LABELS, COLOUR_LABELS, NEED_LABELS
 
 register = template.Library()
 
@@ -22,7 +25,13 @@ def need_label(reason: str) -> str:
 
 @register.filter
 def event_label(event_type: str) -> str:
-    return event_sentence(event_type)
+    return registered_event_label(event_type)
+
+
+@register.filter
+def event_subject(event) -> str:
+    """What an event is about (its item, meeting or action item), from the stream registry."""
+    return registered_event_subject(event.event, event.data)
 
 
 @register.filter

@@ -7,7 +7,8 @@ import pytest
 from bs4 import BeautifulSoup
 from wagtail.test.utils.form_data import querydict_from_html
 
-from projects.models import ApprovalItem, Event, ItemMaterial, WorkingDay
+from portal.models import Event
+from projects.models import ApprovalItem, ItemMaterial, WorkingDay
 from projects.services import approval_transition
 from tests.projects import factories as f
 

@@ -6,8 +6,9 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from projects.errors import DomainError
-from projects.models import Approval, Event
+from portal.errors import DomainError
+from portal.models import Event
+from projects.models import Approval
 from projects.services import approval_transition
 from tests.projects import factories as f
 

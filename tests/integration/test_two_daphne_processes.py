@@ -16,7 +16,7 @@ import websockets
 from django.test import Client
 
 from cms.demo import seed_home_pages
-from portal.consumers import CLOSE_SESSION_ENDED
+from portal.site.consumers import CLOSE_SESSION_ENDED
 from tests.conftest import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -15,9 +15,8 @@ from meetings.permissions import can_view_internal, can_view_meeting
 from meetings.selectors import meetings_visible_to
 from meetings.services import action_item_close, meeting_respond, meeting_schedule
 from portal.demo import seed_accounts
-from portal.models import User
+from portal.models import Event, User
 from projects.demo import seed_projects
-from projects.models import Event
 from projects.selectors import projects_visible_to
 
 pytestmark = pytest.mark.django_db

@@ -15,8 +15,8 @@ from meetings.services import (
     meeting_record,
     meeting_respond,
 )
-from projects.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
-from projects.models import Event
+from portal.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
+from portal.models import Event
 from projects.services import approval_transition
 from tests.meetings.conftest import bj
 from tests.projects.conftest import at

@@ -6,9 +6,9 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.test import Client, override_settings
 
-from portal.asgi import application
-from portal.consumers import CLOSE_DEACTIVATED
-from projects.events import without_live_signals
+from portal.events import without_live_signals
+from portal.site.asgi import application
+from portal.site.consumers import CLOSE_DEACTIVATED
 from projects.services import approval_transition, comment_add, project_assign_helpers
 from tests.projects import factories as f
 

@@ -7,10 +7,10 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from portal.asgi import application
-from portal.consumers import CLOSE_SESSION_ENDED, CLOSE_UNAUTHENTICATED
 from portal.models import RealtimeTicket
 from portal.services import realtime_ticket_issue
+from portal.site.asgi import application
+from portal.site.consumers import CLOSE_SESSION_ENDED, CLOSE_UNAUTHENTICATED
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

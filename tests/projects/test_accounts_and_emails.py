@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 import pytest
 from django.core import mail
 
-from portal.models import User
-from projects.errors import InvalidInput, PermissionRefused
-from projects.models import Event, Project
+from portal.errors import InvalidInput, PermissionRefused
+from portal.models import Event, User
+from projects.models import Project
 from projects.services import (
     approval_transition,
     deadline_sweep,

@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from portal.demo import seed_accounts
-from portal.models import User
+from portal.models import Event, User
 from projects.clock import WorkingCalendar
 from projects.demo import PROJECT_CODES, seed_projects
 from projects.models import (
@@ -20,7 +20,6 @@ from projects.models import (
     ApprovalPause,
     Department,
     Enterprise,
-    Event,
     Industry,
     ItemMaterial,
     Project,

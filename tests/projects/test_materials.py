@@ -5,8 +5,8 @@ from datetime import date
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from projects.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
-from projects.models import Event
+from portal.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
+from portal.models import Event
 from projects.selectors import missing_materials
 from projects.services import approval_transition, material_review, material_upload
 

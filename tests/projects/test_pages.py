@@ -5,7 +5,8 @@ from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from projects.models import Comment, Event
+from portal.models import Event
+from projects.models import Comment
 from projects.services import approval_transition, comment_add
 from tests.projects import factories as f
 from tests.projects.conftest import at

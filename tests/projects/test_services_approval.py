@@ -7,8 +7,9 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from projects.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
-from projects.models import ApprovalMaterial, Event
+from portal.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
+from portal.models import Event
+from projects.models import ApprovalMaterial
 from projects.services import approval_transition
 from tests.projects.conftest import at
 

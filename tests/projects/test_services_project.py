@@ -4,8 +4,9 @@ from datetime import date
 
 import pytest
 
-from projects.errors import InvalidInput, NotVisible, PermissionRefused
-from projects.models import Event, WorkingDay
+from portal.errors import InvalidInput, NotVisible, PermissionRefused
+from portal.models import Event
+from projects.models import WorkingDay
 from projects.permissions import can_view_internal, can_view_project
 from projects.selectors import projects_visible_to
 from projects.services import (

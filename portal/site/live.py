@@ -21,6 +21,9 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.utils import timezone
 
+from portal.models import Event, StreamHead, User
+from portal.streams import stream_readable
+
 logger = logging.getLogger(__name__)
 
 CLOSE_RECONNECT = 4503  # "please reconnect and resume": the server lost its subscriptions
@@ -167,10 +170,6 @@ def _redis_state() -> str:
 
 @database_sync_to_async
 def _stream_readable(user_id: int, stream: str) -> bool:
-    from projects.selectors import stream_readable
-
-    from .models import User
-
     # A fresh user each time: rights and activity as they are now.
     user = User.objects.filter(pk=user_id).first()
     return user is not None and stream_readable(user, stream)
@@ -178,15 +177,11 @@ def _stream_readable(user_id: int, stream: str) -> bool:
 
 @database_sync_to_async
 def _event_id(stream: str, seq: int) -> int | None:
-    from projects.models import Event
-
     return Event.objects.filter(stream=stream, seq=seq).values_list("id", flat=True).first()
 
 
 @database_sync_to_async
 def _moved_heads(since) -> dict[str, int]:
-    from projects.models import StreamHead
-
     return dict(StreamHead.objects.filter(updated_at__gte=since).values_list("stream", "last_seq"))
 
 

@@ -6,18 +6,19 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, NinjaAPI, Schema
+from ninja import Field, NinjaAPI, Query, Schema
 from ninja.responses import Status
 from ninja.security import django_auth
 from wagtail.api.v3.auth import BearerTokenAuth
 from wagtail.models import APIToken
 
 from meetings.api import router as meetings_router
+from meetings.views import calendar_feed_url
+from portal.errors import DomainError
+from portal.events import events_after, stream_heads
+from portal.services import realtime_ticket_issue
 from projects.api import router as projects_router
-from projects.errors import DomainError
 from projects.selectors import user_summary
-
-from .services import realtime_ticket_issue
 
 api = NinjaAPI(
     title="Major-project service portal API",
@@ -116,8 +117,6 @@ def revoke_token(request, token_id: int):
 
 @api.get("/me", response=Me, tags=["accounts"], summary="Who I am")
 def me(request):
-    from meetings.views import calendar_feed_url
-
     return {**user_summary(request.user), "calendar_url": calendar_feed_url(request.user)}
 
 
@@ -132,6 +131,35 @@ def realtime_ticket(request):
     """Valid 30 seconds, for one connection: `/ws/events/?ticket=...`."""
     ticket, expires_at = realtime_ticket_issue(actor=request.user)
     return Status(201, {"ticket": ticket, "expires_at": expires_at})
+
+
+class EventOut(Schema):
+    stream: str
+    seq: int
+    event: str
+    at: datetime
+    actor: str | None
+    data: dict
+
+
+class EventPage(Schema):
+    stream: str
+    items: list[EventOut]
+    last_seq: int
+
+
+@api.get(
+    "/events", response=EventPage, tags=["events"], summary="Events of one stream, oldest first"
+)
+def list_events(
+    request,
+    stream: str = Query(..., max_length=80, examples=["project:12"]),
+    after: int = Query(0, ge=0, le=2**63 - 1),
+    limit: int = Query(100, ge=1, le=1000),
+):
+    """Any stream the caller may read (`project:<id>`, `meeting:<id>`, `user:<id>`, ...)."""
+    items = events_after(request.user, stream, after=after, limit=limit)
+    return {"stream": stream, "items": items, "last_seq": stream_heads([stream])[stream]}
 
 
 api.add_router("", projects_router)

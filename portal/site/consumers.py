@@ -27,9 +27,13 @@ from channels.layers import get_channel_layer
 from channels.utils import await_many_dispatch
 from django.conf import settings
 
+from portal import streams
+from portal.events import last_event_id, serialize_event
+from portal.models import Event, StreamHead
+from portal.realtime import STAFF_GROUP
+from portal.signals import session_fingerprint
+
 from .live import CLOSE_RECONNECT, hub
-from .realtime import user_group
-from .signals import session_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +41,6 @@ CLOSE_UNAUTHENTICATED = 4401
 CLOSE_SESSION_ENDED = 4001
 CLOSE_DEACTIVATED = 4403
 MAX_RESUME_STREAMS = 2000
-ACCESS_EVENTS = {"project.assigned", "project.unassigned", "account.deactivated"}
 PERMISSION_TTL = 60.0
 
 __all__ = ["CLOSE_RECONNECT", "EventsConsumer"]
@@ -84,10 +87,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.lock = asyncio.Lock()
         # Events with a larger id were written after this connection: "from now on".
         self.base_id = await _last_event_id()
-        self.groups_joined = await self._groups_of(user)
-        from projects.realtime import STAFF_GROUP
-
-        # Staff read every project and meeting stream: no query to decide it.
+        self.groups_joined = await database_sync_to_async(streams.groups_for_user)(user)
+        # Staff read every stream of the kinds that say so: no query to decide it.
         self.is_staff = STAFF_GROUP in self.groups_joined
         for group in self.groups_joined:
             try:
@@ -97,23 +98,6 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         hub.register(self)
         self.heartbeat = asyncio.create_task(self._heartbeat())
-
-    @staticmethod
-    async def _groups_of(user) -> list[str]:
-        """The user's own group, and those of their role, departments and enterprises."""
-        from projects.realtime import STAFF_GROUP, department_group, enterprise_group
-
-        from .roles import STAFF, roles_of
-
-        def read():
-            groups = [user_group(user.pk)]
-            if STAFF in roles_of(user):
-                groups.append(STAFF_GROUP)
-            groups += [department_group(pk) for pk in user.departments.values_list("pk", flat=True)]
-            groups += [enterprise_group(pk) for pk in user.enterprises.values_list("pk", flat=True)]
-            return groups
-
-        return await database_sync_to_async(read)()
 
     async def disconnect(self, code):
         hub.unregister(self)
@@ -230,16 +214,20 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def _send_event(self, event: dict) -> None:
         self.cursors[event["stream"]] = event["seq"]
         await self.send_json({"type": "event", **event})
-        if event["stream"] == f"user:{self.user.pk}" and event["event"] in ACCESS_EVENTS:
-            hub.forget_user(self.user.pk)  # assignments changed: decide access afresh
-            if event["event"] == "account.deactivated":
+        if event["stream"] == f"user:{self.user.pk}":
+            event_type = streams.event_type(event["event"])
+            if event_type is not None and event_type.changes_access:
+                hub.forget_user(self.user.pk)  # assignments changed: decide access afresh
+            if event_type is not None and event_type.ends_session:
                 await self.close(code=CLOSE_DEACTIVATED)
 
     async def _may_read(self, stream: str) -> bool:
-        kind = stream.split(":", 1)[0]
-        if self.is_staff and kind in ("project", "meeting"):
+        kind = streams.kind_of(stream)
+        if kind is None:
+            return False
+        if self.is_staff and kind.staff_read_all:
             return True
-        if kind == "user":
+        if kind.kind == "user":
             return stream == f"user:{self.user.pk}"
         return await hub.may_read(self.user.pk, stream, PERMISSION_TTL)
 
@@ -249,25 +237,16 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=CLOSE_SESSION_ENDED)
 
 
-@database_sync_to_async
-def _last_event_id() -> int:
-    from projects.models import Event
-
-    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+_last_event_id = database_sync_to_async(last_event_id)
 
 
 @database_sync_to_async
 def _head(stream: str) -> int:
-    from projects.models import StreamHead
-
     return StreamHead.objects.filter(stream=stream).values_list("last_seq", flat=True).first() or 0
 
 
 @database_sync_to_async
 def _events(stream: str, after_seq: int | None, base_id: int) -> list[dict]:
-    from projects.events import serialize_event
-    from projects.models import Event
-
     rows = Event.objects.filter(stream=stream).select_related("actor").order_by("seq")
     # A stream followed since connection continues from its cursor; a new one from "now".
     rows = rows.filter(seq__gt=after_seq) if after_seq is not None else rows.filter(id__gt=base_id)

@@ -15,6 +15,8 @@ from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
+from portal.services import realtime_ticket_redeem
+
 
 def _normalise(scheme: str, netloc: str) -> tuple[str, str] | None:
     scheme = scheme.lower()
@@ -77,8 +79,6 @@ def ticket_from_scope(scope) -> str:
 
 @database_sync_to_async
 def _redeem(ticket: str):
-    from .services import realtime_ticket_redeem
-
     return realtime_ticket_redeem(ticket=ticket)
 
 

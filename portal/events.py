@@ -1,10 +1,14 @@
-"""The one place that writes the event log and signals Channels.
+"""The one place that writes the event log and signals Channels; and the reads of the log.
 
 Every event sits in exactly one stream with a per-stream gapless seq. The seq comes from the
 stream's locked head row, so concurrent writers queue and never skip or repeat a number. The
-signal goes out after commit: nothing is sent for a rolled-back change.
+signal goes out after commit: nothing is sent for a rolled-back change. Which groups hear a
+stream, and who may read it, the stream registry (`portal.streams`) says.
 """
 
+from __future__ import annotations
+
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -15,9 +19,11 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from portal.realtime import send_to_groups_on_commit
+from portal.errors import NotVisible
 
+from . import streams
 from .models import Event, StreamHead
+from .realtime import send_to_groups
 
 _live_signals = ContextVar("live_signals", default=True)
 
@@ -40,14 +46,6 @@ def replaying_history() -> bool:
     return not _live_signals.get()
 
 
-def project_stream(project_id: int) -> str:
-    return f"project:{project_id}"
-
-
-def project_internal_stream(project_id: int) -> str:
-    return f"project:{project_id}:internal"
-
-
 def user_stream(user_id: int) -> str:
     return f"user:{user_id}"
 
@@ -65,8 +63,6 @@ def _locked_head(stream: str) -> StreamHead:
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
-    import json
-
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
@@ -76,6 +72,10 @@ def emit(
     """Append an event to `stream` inside the caller's transaction, signal it after commit."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("events are written inside the transaction of the change")
+    if streams.parse(stream) is None:
+        raise ValueError(f"no registered stream kind accepts {stream!r}")
+    if streams.event_type(event) is None:
+        raise ValueError(f"event type {event!r} is not registered")
     if actor is not None and actor.pk:
         # People read notices by name, programs by username (the event's `actor`).
         data = {**data, "actor_name": actor.get_full_name()}
@@ -92,11 +92,11 @@ def emit(
         data=_jsonable(data),
     )
     if _live_signals.get():
-        from .realtime import groups_for_stream
-
-        send_to_groups_on_commit(
-            groups_for_stream(stream),
-            {"type": "event.signal", "id": row.pk, "event": serialize_event(row)},
+        message = {"type": "event.signal", "id": row.pk, "event": serialize_event(row)}
+        # Who hears it is decided after commit, outside the writing transaction's locks.
+        transaction.on_commit(
+            lambda: send_to_groups(streams.groups_for_stream(stream), message),
+            robust=True,
         )
     return row
 
@@ -111,3 +111,25 @@ def serialize_event(row: Event) -> dict[str, Any]:
         "actor": row.actor.username if row.actor_id and row.actor else None,
         "data": row.data,
     }
+
+
+def stream_heads(names: list[str]) -> dict[str, int]:
+    """The last seq of each named stream (0 for a stream with no event yet)."""
+    heads = dict(StreamHead.objects.filter(stream__in=names).values_list("stream", "last_seq"))
+    return {name: heads.get(name, 0) for name in names}
+
+
+def events_after(user, stream: str, after: int = 0, limit: int = 100) -> list[dict[str, Any]]:
+    """The events of a stream the user may read, after a seq, in order."""
+    if not streams.stream_readable(user, stream):
+        raise NotVisible("stream not found")
+    rows = (
+        Event.objects.filter(stream=stream, seq__gt=after)
+        .select_related("actor")
+        .order_by("seq")[:limit]
+    )
+    return [serialize_event(row) for row in rows]
+
+
+def last_event_id() -> int:
+    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0

@@ -23,7 +23,16 @@ class Command(BaseCommand):
         env = dict(os.environ)
         env.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
         commands = {
-            "web": [python, "-m", "daphne", "-b", host, "-p", str(port), "portal.asgi:application"],
+            "web": [
+                python,
+                "-m",
+                "daphne",
+                "-b",
+                host,
+                "-p",
+                str(port),
+                "portal.site.asgi:application",
+            ],
             "worker": [*manage, "db_worker", "--interval", "1"],
             "scheduler": [*manage, "run_scheduler"],
         }

@@ -1,13 +1,13 @@
+from django.utils.translation import gettext as _
+
+from portal.roles import ROLE_LABELS, roles_of
+from portal.streams import labels
+
 from .navigation import navigation_for
-from .roles import ROLE_LABELS, roles_of
 
 
 def live_texts() -> dict:
     """What the live script says, in the page's language."""
-    from django.utils.translation import gettext as _
-
-    from projects.presentation import EVENT_LABELS
-
     return {
         "status": {
             "live": _("live"),
@@ -16,13 +16,11 @@ def live_texts() -> dict:
             "off": "",
         },
         "system": _("The system"),
-        "events": {key: str(label) for key, label in EVENT_LABELS.items()},
+        "events": labels(),
     }
 
 
 def _site_name() -> str:
-    from django.utils.translation import gettext as _
-
     return _("Major-project service portal")
 
 

@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from . import roles as r
+from portal import roles as r
 
 
 @dataclass(frozen=True)

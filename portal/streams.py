@@ -1,0 +1,192 @@
+"""The stream registry: what the shared base knows of each app's streams and event types.
+
+Every event sits in exactly one stream, named `<kind>:<id>` or `<kind>:<id>:<suffix>`
+(`project:12`, `project:12:internal`, `meeting:3`, `user:7`). The app that owns a kind
+registers it in its `AppConfig.ready()`: who may read a stream of that kind, which
+channel-layer groups hear its signals, and the sentence each of its event types shows. The
+consumer, the events API, the live notices and the timelines ask only this registry, so a new
+kind or event type is added in its own app, in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.functional import Promise
+
+from .realtime import STAFF_GROUP, user_group
+from .roles import STAFF, roles_of
+
+
+@dataclass(frozen=True)
+class StreamName:
+    """A parsed stream name: `kind:object_id[:suffix]`."""
+
+    kind: str
+    object_id: int
+    suffix: str = ""
+
+    def __str__(self) -> str:
+        base = f"{self.kind}:{self.object_id}"
+        return f"{base}:{self.suffix}" if self.suffix else base
+
+
+@dataclass(frozen=True)
+class StreamKind:
+    """One kind of stream, registered by the app that owns it.
+
+    `may_read(user, object_id, suffix)` decides for the whole stream, never per event;
+    `groups(object_id, suffix)` names the channel-layer groups that hear its signals (a
+    consumer in them still asks `may_read` before forwarding anything).
+    """
+
+    kind: str
+    may_read: Callable[[Any, int, str], bool]
+    groups: Callable[[int, str], list[str]]
+    suffixes: frozenset[str] = frozenset({""})
+    # Staff read every stream of this kind: the consumer decides without a query.
+    staff_read_all: bool = True
+
+
+@dataclass(frozen=True)
+class EventType:
+    """How one event type reads to a person: `<actor> <label> <subject>`.
+
+    `subject(data)` names what the event is about from its recorded data (the item, the
+    meeting, the action item); `changes_access` marks events on a user's own stream after
+    which that user's right to read other streams must be decided afresh.
+    """
+
+    name: str
+    label: str | Promise
+    subject: Callable[[dict[str, Any]], str] | None = None
+    changes_access: bool = False
+    ends_session: bool = False
+
+
+@dataclass
+class _Registry:
+    kinds: dict[str, StreamKind] = field(default_factory=dict)
+    event_types: dict[str, EventType] = field(default_factory=dict)
+    socket_groups: list[Callable[[Any], list[str]]] = field(default_factory=list)
+
+
+_registry = _Registry()
+
+
+def register_stream_kind(kind: StreamKind) -> None:
+    existing = _registry.kinds.get(kind.kind)
+    if existing is not None and existing != kind:
+        raise ValueError(f"stream kind {kind.kind!r} is registered twice")
+    _registry.kinds[kind.kind] = kind
+
+
+def register_event_types(types: Iterable[EventType]) -> None:
+    for event_type in types:
+        existing = _registry.event_types.get(event_type.name)
+        if existing is not None and existing != event_type:
+            raise ValueError(f"event type {event_type.name!r} is registered twice")
+        _registry.event_types[event_type.name] = event_type
+
+
+def register_socket_groups(provider: Callable[[Any], list[str]]) -> None:
+    """`provider(user)`: the groups a user's socket joins besides their own and their role's."""
+    if provider not in _registry.socket_groups:
+        _registry.socket_groups.append(provider)
+
+
+def stream_kinds() -> dict[str, StreamKind]:
+    return dict(_registry.kinds)
+
+
+def event_types() -> dict[str, EventType]:
+    return dict(_registry.event_types)
+
+
+def parse(stream: str) -> StreamName | None:
+    """The stream's parts, or None for a name no registered kind accepts."""
+    if not isinstance(stream, str) or len(stream) > 80:
+        return None
+    kind, _, rest = stream.partition(":")
+    object_id, _, suffix = rest.partition(":")
+    registered = _registry.kinds.get(kind)
+    if registered is None or suffix not in registered.suffixes:
+        return None
+    if not object_id.isdigit() or not 0 < int(object_id) < 2**63:
+        return None
+    return StreamName(kind, int(object_id), suffix)
+
+
+def kind_of(stream: str) -> StreamKind | None:
+    name = parse(stream)
+    return _registry.kinds[name.kind] if name else None
+
+
+def stream_readable(user, stream: str) -> bool:
+    """May this user read this stream? Decided by the stream alone, never per event."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    name = parse(stream)
+    if name is None:
+        return False
+    return bool(_registry.kinds[name.kind].may_read(user, name.object_id, name.suffix))
+
+
+def staff_reads_without_query(stream: str) -> bool:
+    """True when staff read this stream by their role alone (no query needed)."""
+    kind = kind_of(stream)
+    return kind is not None and kind.staff_read_all
+
+
+def groups_for_stream(stream: str) -> list[str]:
+    name = parse(stream)
+    if name is None:
+        return []
+    return _registry.kinds[name.kind].groups(name.object_id, name.suffix)
+
+
+def groups_for_user(user) -> list[str]:
+    """The groups one socket of this user joins: their own, their role's, and the apps'."""
+    groups = [user_group(user.pk)]
+    if STAFF in roles_of(user):
+        groups.append(STAFF_GROUP)
+    for provider in _registry.socket_groups:
+        groups += [g for g in provider(user) if g not in groups]
+    return groups
+
+
+def event_type(name: str) -> EventType | None:
+    return _registry.event_types.get(name)
+
+
+def event_label(name: str) -> str:
+    """The verb phrase of an event type in the active language (the name if unregistered)."""
+    registered = _registry.event_types.get(name)
+    return str(registered.label) if registered else name
+
+
+def event_subject(name: str, data: dict[str, Any] | None) -> str:
+    """What the event is about, from its recorded data; never raises on an odd stored row."""
+    registered = _registry.event_types.get(name)
+    if registered is None or registered.subject is None or not isinstance(data, dict):
+        return ""
+    try:
+        return registered.subject(data) or ""
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return ""
+
+
+def labels() -> dict[str, str]:
+    """Every event type's label in the active language: the live script's dictionary."""
+    return {name: str(t.label) for name, t in _registry.event_types.items()}
+
+
+# A person's own stream: assignments, account changes. Registered by the shared base itself.
+USER_STREAMS = StreamKind(
+    kind="user",
+    may_read=lambda user, user_id, suffix: user.pk == user_id,
+    groups=lambda user_id, suffix: [user_group(user_id)],
+    staff_read_all=False,
+)
