@@ -6,18 +6,25 @@ Both the text going into the index and every query coming out of a `.search()` c
 portal's search page, the admin's page, document and snippet searches, the choosers) pass
 through `cms.search`: the index stores words separated by spaces, the query looks for the same
 words. Everything else is Wagtail's own backend for the database in use.
+
+It plugs into modelsearch only where a backend is meant to be extended: subclasses of the
+backend, set through its `index_class`, `query_compiler_class` and
+`autocomplete_query_compiler_class`; on the index, `add_items` wrapped (see
+`SegmentingIndexMixin`); on the compilers, overridden methods. tests/cms/test_search.py checks
+that each method overridden here still exists upstream.
 """
 
 from __future__ import annotations
 
-import types
 from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
+from django.utils.encoding import force_str
+from modelsearch.index import AutocompleteField, RelatedFields, SearchField
 from modelsearch.query import And, Boost, MatchAll, Not, Or, Phrase, PlainText
 
-from .search import query_terms, segment_for_index
+from .search import is_chinese, query_terms, segment_for_index
 
 TITLE_WEIGHT = 20.0
 
@@ -73,42 +80,119 @@ class _SegmentedQueryMixin:
         self.query = segment_query(self.query)
 
 
-def _indexer(base):
-    class WordIndexer(base):
-        def prepare_value(self, value):
-            if isinstance(value, list | dict):  # upstream joins the items, each through here
-                return super().prepare_value(value)
-            return segment_for_index(super().prepare_value(value))
-
-    return WordIndexer
-
-
-def _names(code) -> set[str]:
-    """The global names a function's code reads, its comprehensions included."""
-    names = set(code.co_names)
-    for const in code.co_consts:
-        if isinstance(const, types.CodeType):
-            names |= _names(const)
-    return names
+# --- indexing ----------------------------------------------------------------------------------
+#
+# Upstream's `add_items` builds its own indexer for every object and offers no hook to replace it,
+# but that indexer learns what to index only through the public contract between indexed models
+# and backends: `obj.get_search_fields()`, and each field's `get_value(obj)`. The index below
+# hands upstream's `add_items` each object wrapped so that these return the same fields, whose
+# values come out with their Chinese cut into words. Upstream then builds and writes the rows
+# (and on PostgreSQL the weighted vectors and fuzzy-search text) exactly as it always does.
 
 
-def _add_items_with(indexer_class, add_items):
-    """Upstream's `add_items`, run with our indexer in place of its module's `ObjectIndexer`.
+def _segmented(value):
+    """A search field's value with its Chinese text cut into words; other values as they were."""
+    if isinstance(value, list):
+        return [_segmented(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _segmented(item) for key, item in value.items()}
+    if value is None:
+        return value
+    text = force_str(value)
+    return segment_for_index(text) if is_chinese(text) else value
 
-    The upstream method builds each row (and on PostgreSQL its SQL) itself; rather than copy it,
-    the same code runs with one name resolved differently. Checked at import, so an upstream
-    rename fails loudly instead of indexing unsegmented text.
-    """
-    if "ObjectIndexer" not in _names(add_items.__code__):
-        raise ImproperlyConfigured(f"{add_items.__qualname__} no longer uses ObjectIndexer")
-    namespace = dict(add_items.__globals__, ObjectIndexer=indexer_class)
-    return types.FunctionType(
-        add_items.__code__,
-        namespace,
-        add_items.__name__,
-        add_items.__defaults__,
-        add_items.__closure__,
-    )
+
+class _Segmenting:
+    """A copy of one of a model's search fields whose value comes out segmented."""
+
+    original = None
+
+    @classmethod
+    def copying(cls, field):
+        copy = cls.__new__(cls)
+        copy.__dict__.update(vars(field))  # field_name, boost, kwargs... whatever upstream keeps
+        copy.original = field
+        return copy
+
+    def get_value(self, obj):
+        return _segmented(self.original.get_value(_unwrapped(obj)))
+
+
+class _SegmentedSearchField(_Segmenting, SearchField):
+    pass
+
+
+class _SegmentedAutocompleteField(_Segmenting, AutocompleteField):
+    pass
+
+
+class _SegmentedRelatedFields(_Segmenting, RelatedFields):
+    @classmethod
+    def copying(cls, field):
+        copy = super().copying(field)
+        copy.fields = [_segmented_field(sub_field) for sub_field in field.fields]
+        return copy
+
+    def get_value(self, obj):
+        return self.original.get_value(_unwrapped(obj))  # the related objects themselves
+
+
+def _segmented_field(field):
+    if isinstance(field, SearchField):
+        return _SegmentedSearchField.copying(field)
+    if isinstance(field, AutocompleteField):
+        return _SegmentedAutocompleteField.copying(field)
+    if isinstance(field, RelatedFields):
+        return _SegmentedRelatedFields.copying(field)
+    return field  # FilterField: not part of the text index
+
+
+class _SegmentedObject:
+    """An object being indexed, as upstream's indexer sees it: the object's own attributes (`pk`,
+    `_meta`...), but search fields whose values come out segmented."""
+
+    __slots__ = ("wrapped", "search_fields", "asked")
+
+    def __init__(self, obj, search_fields):
+        self.wrapped = obj
+        self.search_fields = search_fields
+        self.asked = False
+
+    def get_search_fields(self):
+        self.asked = True
+        return self.search_fields
+
+    def __getattr__(self, name):
+        return getattr(self.wrapped, name)
+
+
+def _unwrapped(obj):
+    return obj.wrapped if isinstance(obj, _SegmentedObject) else obj
+
+
+class SegmentingIndexMixin:
+    """Mixed into the backend's index class: objects reach upstream's `add_items` (the one method
+    every indexing path ends in: saves, bulk adds, `update_index`) with segmented field values."""
+
+    def add_items(self, model, objs):
+        fields_by_class = {}
+        wrapped = []
+        for obj in objs:
+            if type(obj) not in fields_by_class:
+                fields_by_class[type(obj)] = [_segmented_field(f) for f in obj.get_search_fields()]
+            wrapped.append(_SegmentedObject(obj, fields_by_class[type(obj)]))
+        result = super().add_items(model, wrapped)
+        if wrapped and model.get_search_fields() and not any(obj.asked for obj in wrapped):
+            # Upstream indexed the objects without asking them for their fields: the text went in
+            # unsegmented and Chinese searches would quietly find nothing. Fail instead.
+            mro = type(self).__mro__
+            upstream = mro[mro.index(SegmentingIndexMixin) + 1]
+            raise ImproperlyConfigured(
+                f"{upstream.__module__}.{upstream.__qualname__}.add_items no longer reads an "
+                "object's fields through obj.get_search_fields(); cms.search_backend cannot "
+                "segment them"
+            )
+        return result
 
 
 @cache
@@ -202,8 +286,8 @@ def _sqlite_backend_class():
     ):
         pass
 
-    class Index(sqlite.SQLiteIndex):
-        add_items = _add_items_with(_indexer(sqlite.ObjectIndexer), sqlite.SQLiteIndex.add_items)
+    class Index(SegmentingIndexMixin, sqlite.SQLiteIndex):
+        pass
 
     class Backend(sqlite.SQLiteSearchBackend):
         query_compiler_class = QueryCompiler
@@ -243,10 +327,8 @@ def _postgres_backend_class():
     ):
         pass
 
-    class Index(postgres.PostgresIndex):
-        add_items = _add_items_with(
-            _indexer(postgres.ObjectIndexer), postgres.PostgresIndex.add_items
-        )
+    class Index(SegmentingIndexMixin, postgres.PostgresIndex):
+        pass
 
     class Backend(postgres.PostgresSearchBackend):
         query_compiler_class = QueryCompiler
@@ -263,8 +345,10 @@ def SearchBackend(params):  # noqa: N802 - the name Wagtail looks for in a backe
     if connection.vendor == "postgresql":
         return _postgres_backend_class()(params)
     if connection.vendor == "sqlite":
+        from modelsearch.backends.database.sqlite.sqlite import SQLiteSearchBackend
+
         upstream = database.SearchBackend(params)  # decides whether FTS5 is there
-        if type(upstream).__name__ == "SQLiteSearchBackend":
+        if isinstance(upstream, SQLiteSearchBackend):
             return _sqlite_backend_class()(params)
         return upstream  # no FTS5: the fallback matches substrings, Chinese included
     raise ImproperlyConfigured(

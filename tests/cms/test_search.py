@@ -8,10 +8,12 @@ from datetime import date
 
 import pytest
 from bs4 import BeautifulSoup
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection
 from wagtail.models import Locale, Page
 from wagtail.search.backends import get_search_backend
 
+from cms import search_backend
 from cms.models import InterpretationPage, NewsPage, PolicyPage
 from cms.search import query_terms, segment_for_index
 from tests.projects import factories as f
@@ -80,6 +82,135 @@ def test_the_backend_is_the_one_for_the_database_in_use():
     backend = get_search_backend()
     expected = {"sqlite": "SQLiteSearchBackend", "postgresql": "PostgresSearchBackend"}
     assert type(backend).__mro__[1].__name__ == expected[connection.vendor]
+
+
+# --- how the backend plugs into modelsearch -----------------------------------------------------
+
+
+def upstream_classes():
+    """modelsearch's backend, index and query compilers for the database in use."""
+    if connection.vendor == "postgresql":
+        from modelsearch.backends.database.postgres import postgres
+
+        return (
+            postgres.PostgresSearchBackend,
+            postgres.PostgresIndex,
+            postgres.PostgresSearchQueryCompiler,
+            postgres.PostgresAutocompleteQueryCompiler,
+        )
+    from modelsearch.backends.database.sqlite import sqlite
+
+    return (
+        sqlite.SQLiteSearchBackend,
+        sqlite.SQLiteIndex,
+        sqlite.SQLiteSearchQueryCompiler,
+        sqlite.SQLiteAutocompleteQueryCompiler,
+    )
+
+
+def overridden_names(ours: type, upstream: type) -> set[str]:
+    """What cms.search_backend's classes (mixins included) define on top of `upstream`."""
+    mro = ours.__mro__
+    return {
+        name
+        for cls in mro[: mro.index(upstream)]
+        if cls.__module__ == search_backend.__name__
+        for name in vars(cls)
+        if not name.startswith("__") or name == "__init__"
+    }
+
+
+def test_the_backend_extends_modelsearch_through_its_class_hooks_only():
+    backend_class, index_class, compiler_class, autocomplete_class = upstream_classes()
+    backend = get_search_backend()
+    ours = type(backend)
+    assert ours.__module__ == search_backend.__name__
+    assert ours.__mro__[1] is backend_class
+    plugged = {
+        "index_class": index_class,
+        "query_compiler_class": compiler_class,
+        "autocomplete_query_compiler_class": autocomplete_class,
+    }
+    for attribute, upstream in plugged.items():
+        assert attribute in vars(backend_class), f"{backend_class.__name__} lost {attribute}"
+        subclass = getattr(ours, attribute)
+        assert subclass.__module__ == search_backend.__name__, attribute
+        assert issubclass(subclass, upstream), attribute
+    assert isinstance(backend.get_index_for_model(PolicyPage), search_backend.SegmentingIndexMixin)
+    # Each method overridden here must still exist upstream, or the override is dead code (for
+    # the index, text indexed unsegmented; for the compilers, queries not cut into words).
+    for ours_class, upstream in [
+        (ours, backend_class),
+        *((getattr(ours, a), u) for a, u in plugged.items()),
+    ]:
+        for name in overridden_names(ours_class, upstream):
+            assert hasattr(upstream, name), (
+                f"modelsearch's {upstream.__qualname__} has no {name!r} any more: "
+                "cms.search_backend overrides it, so the search backend needs updating"
+            )
+
+
+def test_indexing_relies_on_the_public_contract_of_indexed_models():
+    # What SegmentingIndexMixin hands upstream's indexer in place of each object.
+    from modelsearch.index import AutocompleteField, Indexed, RelatedFields, SearchField
+
+    assert callable(getattr(Indexed, "get_search_fields", None)), "Indexed.get_search_fields"
+    for field_class in (SearchField, AutocompleteField, RelatedFields):
+        assert callable(getattr(field_class, "get_value", None)), f"{field_class}.get_value"
+    assert RelatedFields("topics", [SearchField("name")]).fields[0].field_name == "name"
+
+
+def indexed_words(page, column: str) -> set[str]:
+    """The words the index holds for a page in one column (title, autocomplete, body)."""
+    from django.contrib.contenttypes.models import ContentType
+    from modelsearch.conf import get_app_config
+
+    index_entry = get_app_config().get_model("IndexEntry")  # wagtail.search's, here
+    entry = index_entry.objects.get(
+        content_type=ContentType.objects.get_for_model(type(page)), object_id=str(page.pk)
+    )
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT tsvector_to_array({column}) FROM {index_entry._meta.db_table} "  # noqa: S608
+                "WHERE id = %s",
+                [entry.pk],
+            )
+            return set(cursor.fetchone()[0])
+    return set(getattr(entry, column).split())
+
+
+def test_indexing_a_page_stores_its_chinese_as_words_and_pairs(policies):
+    page = b.policy(
+        policies,
+        "并联审批和限时办结规定",
+        summary="推行一网通办。",
+        body="审批时限按工作日计算。",
+        issuing_authority=b.authority("区行政审批局", "Administrative Approval Bureau"),
+    )
+    title = indexed_words(page, "title")
+    assert set(segment_for_index(page.title).split()) <= title
+    assert {"并联审批", "审批", "限时办结", "办结"} <= title
+    assert "并联审批和限时办结规定" not in title  # not one token for the whole sentence
+    assert {"审批", "限时"} <= indexed_words(page, "autocomplete")
+    body = indexed_words(page, "body")
+    assert {"一网通办", "通办", "工作日", "计算"} <= body  # the summary and the body block
+    assert {"行政", "批局"} <= body  # through RelatedFields("issuing_authority", ...)
+
+
+def test_indexing_fails_loudly_if_upstream_stops_asking_objects_for_their_fields(policies):
+    from modelsearch.backends.base import BaseIndex
+
+    class IndexerReadingFieldsElsewhere(BaseIndex):
+        def add_items(self, model, objs):
+            pass  # as if upstream read model.search_fields directly
+
+    class Index(search_backend.SegmentingIndexMixin, IndexerReadingFieldsElsewhere):
+        pass
+
+    page = b.policy(policies, "容缺受理实施办法")
+    with pytest.raises(ImproperlyConfigured, match="IndexerReadingFieldsElsewhere.add_items no"):
+        Index(get_search_backend()).add_items(PolicyPage, [page])
 
 
 # --- Chinese -----------------------------------------------------------------------------------
