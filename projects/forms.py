@@ -5,8 +5,10 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import User
+from portal.roles import HELPER, STAFF, groups_of_roles
 
 from .models import ApprovalItem, Department, Enterprise, Industry, MaterialVersion, Project, Town
+from .transitions import TRANSITIONS
 
 
 class ProjectFilterForm(forms.Form):
@@ -29,20 +31,9 @@ class ProjectFilterForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
-    action = forms.ChoiceField(
-        choices=[
-            (a, a)
-            for a in (
-                "receive",
-                "accept",
-                "request_supplement",
-                "supplement",
-                "approve",
-                "reject",
-                "withdraw",
-            )
-        ]
-    )
+    """Any row of the transition table: the action and every argument an action may take."""
+
+    action = forms.ChoiceField(choices=[(t.action, t.legend) for t in TRANSITIONS.values()])
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -101,7 +92,7 @@ class CommentForm(forms.Form):
 
 def helpers_queryset():
     return (
-        User.objects.filter(is_active=True, groups__name__in=["Helpers", "Bureau staff"])
+        User.objects.filter(is_active=True, groups__name__in=groups_of_roles(HELPER, STAFF))
         .distinct()
         .order_by("username")
     )

@@ -13,11 +13,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
-from portal.errors import DomainError, NotVisible
+from portal.errors import NotVisible, refusal_shown
 from portal.events import stream_heads
 from portal.models import User
 from portal.roles import ENTERPRISE, HELPER, OFFICER, STAFF, roles_of
@@ -41,26 +40,17 @@ from .forms import (
 )
 from .models import Approval, Project
 from .timeline import build_timeline
+from .transitions import TRANSITIONS
 
 OPEN = list(Approval.OPEN)
 
 
-def _not_found(function):
-    """A project, approval or file the user may not see is a 404, like a missing one."""
-
-    def wrapper(request, *args, **kwargs):
-        try:
-            return function(request, *args, **kwargs)
-        except NotVisible as error:
-            raise Http404(str(error)) from error
-
-    wrapper.__name__ = function.__name__
-    wrapper.__doc__ = function.__doc__
-    return wrapper
-
-
-def _refused(request, error: DomainError) -> None:
-    messages.error(request, str(error.message))
+def _posted_id(request, name: str) -> int:
+    """An id posted by a form: a number in range, or NotVisible (a 404, like a missing one)."""
+    value = request.POST.get(name, "")
+    if not value.isdigit() or not 0 < int(value) < 2**63:
+        raise NotVisible("not found")
+    return int(value)
 
 
 def _back_to_project(project_id: int, anchor: str = "", request=None):
@@ -74,17 +64,6 @@ def _back_to_project(project_id: int, anchor: str = "", request=None):
         ):
             return HttpResponseRedirect(target)
     return HttpResponseRedirect(reverse("project_detail", args=[project_id]) + anchor)
-
-
-DONE_MESSAGES = {
-    "receive": _lazy("Received: %(item)s."),
-    "accept": _lazy("Accepted: %(item)s. The clock runs."),
-    "request_supplement": _lazy("Supplement requested for %(item)s. The clock is paused."),
-    "supplement": _lazy("Supplement sent for %(item)s. The clock runs again."),
-    "approve": _lazy("Approved: %(item)s."),
-    "reject": _lazy("Rejected: %(item)s."),
-    "withdraw": _lazy("Withdrawn: %(item)s."),
-}
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -170,7 +149,12 @@ def approval_queue(request):
         )
         for approval in page
     ]
-    return render(request, "projects/queue.html", {"page": page, "rows": rows, "today": today})
+    quick = [t for t in TRANSITIONS.values() if t.quick]
+    return render(
+        request,
+        "projects/queue.html",
+        {"page": page, "rows": rows, "today": today, "quick": quick},
+    )
 
 
 # --- one project ------------------------------------------------------------------------------
@@ -178,7 +162,6 @@ def approval_queue(request):
 
 @require_safe
 @login_required
-@_not_found
 def project_detail(request, project_id: int):
     user = request.user
     project = selectors.project_page_queryset(user).filter(pk=project_id).first()
@@ -197,6 +180,7 @@ def project_detail(request, project_id: int):
             "approval": a,
             "summary": summaries[a.pk],
             "transition_form": TransitionForm(approval=a, prefix=f"a{a.pk}"),
+            "transitions": [TRANSITIONS[action] for action in summaries[a.pk]["actions"]],
             "can_review": perms.can_review_materials(user, a),
         }
         for a in approvals
@@ -223,7 +207,6 @@ def project_detail(request, project_id: int):
 
 @require_POST
 @login_required
-@_not_found
 def approval_transition(request, project_id: int, approval_id: int):
     approval = selectors.approval_for(request.user, approval_id)
     if approval.project_id != project_id:
@@ -237,41 +220,33 @@ def approval_transition(request, project_id: int, approval_id: int):
         )
         return _back_to_project(project_id, f"#approval-{approval.pk}")
     data = form.cleaned_data
-    try:
+    spec = TRANSITIONS[data["action"]]
+    # Only the arguments this action takes (the table says which), as the person gave them.
+    arguments = {name: data.get(name) for name in spec.argument_names}
+    if "missing_materials" in arguments:
+        arguments["missing_materials"] = form.cleaned_missing()
+    arguments = {k: v for k, v in arguments.items() if v not in (None, "", [])}
+    with refusal_shown(request) as outcome:
         services.approval_transition(
-            actor=request.user,
-            approval_id=approval.pk,
-            action=data["action"],
-            reason=data["reason"],
-            conditions=data["conditions"],
-            missing_materials=form.cleaned_missing(),
-            materials_due=data["materials_due"],
+            actor=request.user, approval_id=approval.pk, action=spec.action, **arguments
         )
-    except DomainError as error:
-        if isinstance(error, NotVisible):
-            raise
-        _refused(request, error)
-    else:
-        messages.success(request, DONE_MESSAGES[data["action"]] % {"item": approval.item.label})
+    if outcome.ok:
+        messages.success(request, spec.done % {"item": approval.item.label})
     return _back_to_project(project_id, f"#approval-{approval.pk}", request)
 
 
 @require_POST
 @login_required
-@_not_found
 def material_upload(request, project_id: int, material_id: int):
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Choose a file to upload."))
         return _back_to_project(project_id)
-    try:
+    with refusal_shown(request) as outcome:
         version = services.material_upload(
             actor=request.user, material_id=material_id, upload=form.cleaned_data["file"]
         )
-    except DomainError as error:
-        if isinstance(error, NotVisible):
-            raise
-        _refused(request, error)
+    if not outcome.ok:
         return _back_to_project(project_id)
     messages.success(
         request,
@@ -283,23 +258,19 @@ def material_upload(request, project_id: int, material_id: int):
 
 @require_POST
 @login_required
-@_not_found
 def material_review(request, project_id: int, version_id: int):
     form = ReviewForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose accepted or needs correction."))
         return _back_to_project(project_id)
-    try:
+    with refusal_shown(request) as outcome:
         version = services.material_review(
             actor=request.user,
             version_id=version_id,
             verdict=form.cleaned_data["verdict"],
             note=form.cleaned_data["note"],
         )
-    except DomainError as error:
-        if isinstance(error, NotVisible):
-            raise
-        _refused(request, error)
+    if not outcome.ok:
         return _back_to_project(project_id)
     messages.success(request, _("Review saved."))
     return _back_to_project(project_id, f"#approval-{version.material.approval_id}")
@@ -307,14 +278,13 @@ def material_review(request, project_id: int, version_id: int):
 
 @require_POST
 @login_required
-@_not_found
 def comment_add(request, project_id: int):
     form = CommentForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, _("Write something before sending."))
         return _back_to_project(project_id, "#comments")
     data = form.cleaned_data
-    try:
+    with refusal_shown(request):
         services.comment_add(
             actor=request.user,
             project_id=project_id,
@@ -323,16 +293,11 @@ def comment_add(request, project_id: int):
             internal=data["internal"],
             attachment=data["attachment"],
         )
-    except DomainError as error:
-        if isinstance(error, NotVisible):
-            raise
-        _refused(request, error)
     return _back_to_project(project_id, "#comments")
 
 
 @require_safe
 @login_required
-@_not_found
 def file_download(request, file_id: int):
     """Files are served only here, after the permission check; 404 for anyone else."""
     stored = selectors.file_for(request.user, file_id)
@@ -364,7 +329,7 @@ def project_register(request):
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with refusal_shown(request, form) as outcome:
             project = services.project_register(
                 actor=request.user,
                 code=data["code"],
@@ -383,16 +348,13 @@ def project_register(request):
                 items=list(data["items"]),
                 description=data["description"],
             )
-        except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, str(error.message))
-        else:
+        if outcome.ok:
             messages.success(request, _("Project registered."))
             return redirect("project_detail", project.pk)
     return render(request, "projects/project_form.html", {"form": form})
 
 
 @login_required
-@_not_found
 def project_edit(request, project_id: int):
     """Helpers and items, and inviting the enterprise's users."""
     project = selectors.project_for(request.user, project_id)
@@ -409,7 +371,12 @@ def project_edit(request, project_id: int):
     facts_form = ProjectFactsForm(instance=project)
     if request.method == "POST":
         what = request.POST.get("what")
-        try:
+        bound = {
+            "helpers": HelpersForm(request.POST),
+            "items": AddItemsForm(request.POST),
+            "invite": InviteForm(request.POST),
+        }.get(what)
+        with refusal_shown(request, bound):
             if what == "facts":
                 facts_form = ProjectFactsForm(request.POST, instance=Project(pk=project.pk))
                 if facts_form.is_valid():
@@ -421,7 +388,7 @@ def project_edit(request, project_id: int):
                     messages.success(request, _("Project saved."))
                     return redirect("project_edit", project.pk)
             elif what == "helpers":
-                helpers_form = HelpersForm(request.POST)
+                helpers_form = bound
                 if helpers_form.is_valid():
                     services.project_assign_helpers(
                         actor=request.user,
@@ -432,7 +399,7 @@ def project_edit(request, project_id: int):
                     messages.success(request, _("Helpers saved."))
                     return redirect("project_edit", project.pk)
             elif what == "items":
-                items_form = AddItemsForm(request.POST)
+                items_form = bound
                 if items_form.is_valid():
                     added = services.project_items_add(
                         actor=request.user,
@@ -449,12 +416,12 @@ def project_edit(request, project_id: int):
                     return redirect("project_edit", project.pk)
             elif what == "remove":
                 services.project_approval_remove(
-                    actor=request.user, approval_id=int(request.POST.get("approval", 0))
+                    actor=request.user, approval_id=_posted_id(request, "approval")
                 )
                 messages.success(request, _("Approval removed."))
                 return redirect("project_edit", project.pk)
             elif what == "invite":
-                invite_form = InviteForm(request.POST)
+                invite_form = bound
                 if invite_form.is_valid():
                     person = services.enterprise_user_invite(
                         actor=request.user,
@@ -467,14 +434,6 @@ def project_edit(request, project_id: int):
                         request, _("Invitation sent to %(email)s.") % {"email": person.email}
                     )
                     return redirect("project_edit", project.pk)
-        except DomainError as error:
-            if isinstance(error, NotVisible):
-                raise
-            target = {"helpers": helpers_form, "items": items_form, "invite": invite_form}.get(what)
-            if target is not None and target.is_bound and error.field in target.fields:
-                target.add_error(error.field, str(error.message))
-            else:
-                _refused(request, error)
     return render(
         request,
         "projects/project_edit.html",
@@ -529,16 +488,11 @@ def user_deactivate(request, user_id: int):
     led = Project.objects.filter(lead_helper=person).order_by("code")
     form = DeactivateForm(request.POST if request.method == "POST" else None, user=person)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_shown(request, form) as outcome:
             services.user_deactivate(
                 actor=request.user, user_id=person.pk, successor=form.cleaned_data["successor"]
             )
-        except DomainError as error:
-            if error.field in form.fields:
-                form.add_error(error.field, str(error.message))
-            else:
-                _refused(request, error)
-        else:
+        if outcome.ok:
             messages.success(
                 request, _("%(name)s can no longer sign in.") % {"name": person.get_full_name()}
             )

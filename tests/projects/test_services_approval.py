@@ -79,11 +79,24 @@ def test_a_missing_approval_is_not_visible_either(world):
     ],
 )
 def test_a_transition_from_the_wrong_state_says_why(world, action, status):
+    from projects.transitions import TRANSITIONS
+
     approval = world.approval(world.own, "LAND")
+    given = {"reason": "r", "missing_materials": ["申请表"]}
+    arguments = {k: v for k, v in given.items() if k in TRANSITIONS[action].argument_names}
     with pytest.raises(TransitionRefused) as refused:
-        move(world.staff, approval, action, reason="r", missing_materials=["申请表"])
+        move(world.staff, approval, action, **arguments)
     assert refused.value.code == "invalid_state"
     assert "pending" in str(refused.value.message)
+
+
+def test_an_argument_the_action_does_not_take_is_refused_not_dropped(world):
+    approval = world.approval(world.own, "LAND")
+    with pytest.raises(InvalidInput) as refused:
+        move(world.staff, approval, "receive", conditions="only on Mondays")
+    assert refused.value.field == "conditions"
+    approval.refresh_from_db()
+    assert approval.status == "pending"
 
 
 def test_accept_now_supplement_later_with_non_key_materials(world):

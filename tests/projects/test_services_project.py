@@ -115,6 +115,9 @@ def test_a_calendar_correction_moves_running_due_dates_with_an_event(world):
     assert moved == 1
     land.refresh_from_db()
     assert land.due_date == date(2026, 11, 17)
+    # The project's stored earliest due date (what the lists sort on) follows the move.
+    world.own.refresh_from_db()
+    assert world.own.next_due == date(2026, 11, 17)
     event = Event.objects.filter(stream=f"project:{world.own.pk}").last()
     assert event.event == "approval.due_date_changed"
     assert event.data["previous_due_date"] == "2026-11-16"
@@ -123,6 +126,8 @@ def test_a_calendar_correction_moves_running_due_dates_with_an_event(world):
     working_day_set(actor=world.staff, day=date(2026, 11, 13), is_working=True)
     land.refresh_from_db()
     assert land.due_date == date(2026, 11, 16)
+    world.own.refresh_from_db()
+    assert world.own.next_due == date(2026, 11, 16)
     assert not WorkingDay.objects.filter(date=date(2026, 11, 13)).exists()
     count = Event.objects.count()
     assert working_day_set(actor=world.staff, day=date(2027, 3, 1), is_working=False) == 0
