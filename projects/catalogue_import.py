@@ -14,8 +14,8 @@ import re
 import textwrap
 import unicodedata
 import zipfile
-from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -30,6 +30,14 @@ from django.utils.translation import gettext_lazy, pgettext
 from portal.errors import InvalidInput, PermissionRefused
 
 from . import permissions as perms
+from .catalogue import (
+    CODE_SEPARATORS,
+    code_problems,
+    limit_problems,
+    material_problems,
+    prerequisite_graph,
+    prerequisite_problems,
+)
 from .models import ApprovalItem, Department, Industry, ItemMaterial
 
 if TYPE_CHECKING:
@@ -366,7 +374,7 @@ class MaterialSpec:
 _MATERIAL_SPLIT = re.compile(r"[;；\n]+")
 _NAME_SPLIT = re.compile(r"[|｜]")
 _NON_KEY_MARKER = re.compile(r"\s*[(（]\s*(?:非关键|non[-\s]?key)\s*[)）]\s*$", re.IGNORECASE)
-_CODE_SPLIT = re.compile(r"[;,；，、\n]+")
+_CODE_SPLIT = CODE_SEPARATORS
 
 
 def _strip_non_key(part: str) -> tuple[str, bool]:
@@ -387,7 +395,7 @@ def parse_materials(text: str) -> tuple[list[MaterialSpec], list[str]]:
     """Parse a materials cell into entries and the problems found (see MATERIALS_NOTATION)."""
     materials: list[MaterialSpec] = []
     problems: list[str] = []
-    seen: set[str] = set()
+    names: list[str] = []
     for entry in _MATERIAL_SPLIT.split(text):
         entry = entry.strip()
         if not entry:
@@ -411,11 +419,10 @@ def parse_materials(text: str) -> tuple[list[MaterialSpec], list[str]]:
                 % {"name": too_long[0][:30], "max": MATERIAL_NAME_MAX}
             )
             continue
-        if name in seen:
-            problems.append(_("Material “%(name)s” is listed twice.") % {"name": name})
-            continue
-        seen.add(name)
-        materials.append(MaterialSpec(name, name_en, key=not (name_marked or en_marked)))
+        names.append(name)
+        if name not in {m.name for m in materials}:
+            materials.append(MaterialSpec(name, name_en, key=not (name_marked or en_marked)))
+    problems.extend(material_problems(names))
     return materials, problems
 
 
@@ -476,21 +483,13 @@ class CatalogueSnapshot:
 
     @classmethod
     def from_database(cls) -> CatalogueSnapshot:
-        prerequisites: dict[str, set[str]] = {
-            code: set() for code in ApprovalItem.objects.values_list("code", flat=True)
-        }
-        through = ApprovalItem.prerequisites.through.objects.values_list(
-            "from_approvalitem__code", "to_approvalitem__code"
-        )
-        for code, prerequisite in through:
-            prerequisites[code].add(prerequisite)
         return cls(
             departments=tuple(
                 DepartmentRef(d.pk, d.name, d.short_name, d.name_en)
                 for d in Department.objects.order_by("pk")
             ),
             industry_codes=frozenset(Industry.objects.values_list("code", flat=True)),
-            prerequisites={code: frozenset(codes) for code, codes in prerequisites.items()},
+            prerequisites=prerequisite_graph(),
         )
 
 
@@ -562,8 +561,7 @@ def parse_row(
             reasons.append(
                 _("“%(column)s” is empty; every item needs it.") % {"column": title(column.key)}
             )
-    if code and _CODE_SPLIT.search(code):
-        reasons.append(_("The code may not contain “;”, “,” or a line break."))
+    reasons.extend(code_problems(code))
 
     for key in ("code", "name", "name_en", "legal_basis", "fee"):
         if key not in headers.columns:
@@ -600,16 +598,11 @@ def parse_row(
                 )
                 % {"column": title(key), "value": text, "max": DAYS_MAX}
             )
-    statutory = item.fields.get("statutory_limit_days")
-    promised = item.fields.get("promised_limit_days")
-    if statutory and promised and promised > statutory:
-        reasons.append(
-            _(
-                "The promised limit (%(promised)s working days) is longer than the statutory "
-                "limit (%(statutory)s); it must be the same or shorter."
-            )
-            % {"promised": promised, "statutory": statutory}
+    reasons.extend(
+        limit_problems(
+            item.fields.get("statutory_limit_days"), item.fields.get("promised_limit_days")
         )
+    )
 
     if "fully_online" in headers.columns:
         try:
@@ -626,8 +619,8 @@ def parse_row(
 
     if "prerequisites" in headers.columns:
         item.prerequisites = parse_codes(value("prerequisites"))
-        if code and code in item.prerequisites:
-            reasons.append(_("An item cannot be its own prerequisite."))
+        if code:  # the loops through other items are found once every row is read
+            reasons.extend(prerequisite_problems(code, item.prerequisites, {}))
 
     if "industries" in headers.columns:
         item.industries = parse_codes(value("industries"))
@@ -670,24 +663,6 @@ def _prerequisite_problems(
                 % {"code": code}
             )
     return problems
-
-
-def _loop_through(start: str, graph: Mapping[str, Iterable[str]]) -> list[str] | None:
-    """The shortest path start -> ... -> start in the prerequisite graph, if there is one."""
-    came_from: dict[str, str] = {}
-    queue = deque([start])
-    while queue:
-        node = queue.popleft()
-        for nxt in graph.get(node, ()):
-            if nxt == start:
-                path = [node]
-                while path[-1] != start:
-                    path.append(came_from[path[-1]])
-                return [start, *reversed(path[:-1]), start]
-            if nxt not in came_from:
-                came_from[nxt] = node
-                queue.append(nxt)
-    return None
 
 
 def build_plan(
@@ -733,19 +708,16 @@ def build_plan(
                 changed = True
         if changed:
             continue
-        graph: dict[str, Iterable[str]] = dict(existing)
+        graph: dict[str, Collection[str]] = dict(existing)
         for code, item in valid.items():
             if item.prerequisites is not None:
                 graph[code] = item.prerequisites
         for code, item in list(valid.items()):
             if item.prerequisites is None:
                 continue
-            loop = _loop_through(code, graph)
-            if loop:
-                item.reasons.append(
-                    _("The prerequisites go round in a loop: %(loop)s.")
-                    % {"loop": " → ".join(loop)}
-                )
+            problems = prerequisite_problems(code, item.prerequisites, graph)
+            if problems:
+                item.reasons.extend(problems)
                 del valid[code]
                 changed = True
                 break  # the graph changed

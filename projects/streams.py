@@ -152,4 +152,28 @@ EVENT_TYPES = [
         changes_access=True,
         ends_session=True,
     ),
+    EventType(
+        "department.officer_added",
+        _("added you to a department"),
+        lambda data: localized(data.get("department")),
+        changes_access=True,
+    ),
+    EventType(
+        "department.officer_removed",
+        _("removed you from a department"),
+        lambda data: localized(data.get("department")),
+        changes_access=True,
+    ),
+    EventType(
+        "enterprise.user_added",
+        _("added you to an enterprise"),
+        lambda data: localized(data.get("enterprise")),
+        changes_access=True,
+    ),
+    EventType(
+        "enterprise.user_removed",
+        _("removed you from an enterprise"),
+        lambda data: localized(data.get("enterprise")),
+        changes_access=True,
+    ),
 ]

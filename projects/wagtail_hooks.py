@@ -1,23 +1,31 @@
-"""The catalogue in Wagtail's back office: approval items with their materials, departments and
-the working-day calendar, next to the pages, so the bureau works in one place.
+"""The back office of the catalogue, in Wagtail next to the pages, so the bureau works in one
+place: approval items with their materials, departments with their officers, towns, industries,
+enterprises with their users, and the working-day calendar. Django admin only shows them.
 
-Catalogue edits are plain model edits (running approvals keep their own copies and never move).
-Calendar edits go through `working_day_set`, which moves the running due dates and writes their
-events. Nothing here deletes: an item leaves the catalogue by being marked inactive, a calendar
-exception by being set back to the weekday rule.
+Catalogue edits are plain model edits (running approvals keep their own copies and never move),
+checked by the catalogue's rules (`projects.catalogue`), the same the import file meets.
+Who belongs to a department or an enterprise changes through the membership services, which
+write an event on the person's stream so that their open pages follow. Calendar edits go through
+`working_day_set`, which moves the running due dates and writes their events. Nothing here
+deletes: an item leaves the catalogue by being marked inactive, a calendar exception by being
+set back to the weekday rule.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.forms import inlineformset_factory
+from django.db.models import Q
+from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
@@ -37,10 +45,27 @@ from wagtail.snippets.views.snippets import (
 )
 
 from portal.errors import DomainError
-from portal.roles import is_bureau_staff
+from portal.models import User
+from portal.roles import ENTERPRISE_GROUP_NAME, OFFICERS_GROUP_NAME, is_bureau_staff
 
-from .models import ApprovalItem, Department, ItemMaterial, WorkingDay
-from .services import working_day_set, working_days_import
+from . import catalogue
+from .models import (
+    ApprovalItem,
+    Department,
+    Enterprise,
+    Industry,
+    ItemMaterial,
+    Town,
+    WorkingDay,
+)
+from .services import (
+    department_officer_add,
+    department_officer_remove,
+    enterprise_user_add,
+    enterprise_user_remove,
+    working_day_set,
+    working_days_import,
+)
 
 
 class NoDeletePermissionPolicy(ModelPermissionPolicy):
@@ -55,15 +80,29 @@ class NoDeletePermissionPolicy(ModelPermissionPolicy):
         )
 
 
-for _model in (ApprovalItem, Department, WorkingDay):
+for _model in (ApprovalItem, Department, Enterprise, Industry, Town, WorkingDay):
     register_permission_policy(_model, NoDeletePermissionPolicy(_model), exact_class=True)
 
 
 # --- approval items with their one-time notification list ------------------------------------
 
+
+class BaseMaterialFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        names = [
+            form.cleaned_data["name"]
+            for form in self.forms
+            if form.cleaned_data.get("name") and not self._should_delete_form(form)
+        ]
+        if problems := catalogue.material_problems(names):
+            raise forms.ValidationError(problems)
+
+
 MaterialFormSet = inlineformset_factory(
     ApprovalItem,
     ItemMaterial,
+    formset=BaseMaterialFormSet,
     fields=["name", "name_en", "key", "position"],
     extra=3,
     can_delete=True,
@@ -71,7 +110,11 @@ MaterialFormSet = inlineformset_factory(
 
 
 class ApprovalItemForm(WagtailAdminModelForm):
-    """The item and, in the same form and transaction, its list of required materials."""
+    """The item and, in the same form and transaction, its list of required materials.
+
+    The item is checked by the catalogue's rules (`projects.catalogue`), the same the import
+    file is checked by: a loop of prerequisites, for one, is refused here as it is there.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -81,6 +124,22 @@ class ApprovalItemForm(WagtailAdminModelForm):
 
         # An item cannot be its own prerequisite.
         self.fields["prerequisites"].queryset = ApprovalItem.objects.exclude(pk=self.instance.pk)
+
+    def clean(self):
+        cleaned = super().clean()
+        prerequisites = cleaned.get("prerequisites")
+        problems = catalogue.item_problems(
+            code=cleaned.get("code"),
+            previous_code=self.instance.code if self.instance.pk else None,
+            statutory_limit_days=cleaned.get("statutory_limit_days"),
+            promised_limit_days=cleaned.get("promised_limit_days"),
+            prerequisites=None if prerequisites is None else [p.code for p in prerequisites],
+            graph=catalogue.prerequisite_graph(),
+        )
+        for field_name, reasons in problems.items():
+            for reason in reasons:
+                self.add_error(field_name, reason)
+        return cleaned
 
     def is_valid(self):
         valid = super().is_valid()
@@ -162,6 +221,122 @@ class ApprovalItemViewSet(SnippetViewSet):
     )
 
 
+# --- departments and enterprises, whose members change through the services -------------------
+
+
+class MembershipForm(WagtailAdminModelForm):
+    """A department's or an enterprise's form with its members as a field of the form only.
+
+    The model's many-to-many field is never in the form, so the form cannot write it; on save,
+    each person added or taken off goes through the membership service, which checks the role
+    and writes the event that makes the person's open pages follow.
+    """
+
+    relation: str  # the model's many-to-many field of members
+    member_group: str  # only people in this group may be added
+    id_argument: str  # the services' keyword for the department or enterprise
+    add_member: Callable[..., object]
+    remove_member: Callable[..., object]
+    members_help = ""
+
+    members = forms.ModelMultipleChoiceField(
+        queryset=User.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = self.stored_member_ids()
+        field = self.fields["members"]
+        # Those who lost the role since are listed too, so that saving keeps them until unticked.
+        may_join = Q(is_active=True, groups__name=self.member_group)
+        field.queryset = (
+            User.objects.filter(may_join | Q(pk__in=stored)).distinct().order_by("name", "username")
+        )
+        field.label = capfirst(self._meta.model._meta.get_field(self.relation).verbose_name)
+        field.help_text = self.members_help
+        field.label_from_instance = lambda user: f"{user.get_full_name()} ({user.username})"
+        field.initial = sorted(stored)
+
+    def stored_member_ids(self) -> set[int]:
+        if not self.instance.pk:
+            return set()
+        return set(getattr(self.instance, self.relation).values_list("pk", flat=True))
+
+    def clean(self):
+        cleaned = super().clean()
+        chosen = cleaned.get("members")
+        if (
+            chosen is not None
+            and {user.pk for user in chosen} != self.stored_member_ids()
+            and not is_bureau_staff(self.for_user)
+        ):
+            self.add_error(
+                "members",
+                _("Only bureau staff change who belongs to a department or an enterprise."),
+            )
+        return cleaned
+
+    def save(self, commit=True):
+        instance = super().save(commit=commit)
+        if commit and "members" in self.cleaned_data:
+            self.save_members(instance)
+        return instance
+
+    def save_members(self, instance) -> None:
+        """Add and take off the difference between the stored members and the chosen ones."""
+        stored = self.stored_member_ids()
+        chosen = {user.pk for user in self.cleaned_data["members"]}
+        where = {self.id_argument: instance.pk}
+        for user_id in sorted(chosen - stored):
+            self.add_member(actor=self.for_user, user_id=user_id, **where)
+        for user_id in sorted(stored - chosen):
+            self.remove_member(actor=self.for_user, user_id=user_id, **where)
+
+
+class DepartmentForm(MembershipForm):
+    relation = "officers"
+    member_group = OFFICERS_GROUP_NAME
+    id_argument = "department_id"
+    add_member = staticmethod(department_officer_add)
+    remove_member = staticmethod(department_officer_remove)
+    members_help = gettext_lazy(
+        "People with the department-officer role. An officer handles the department's "
+        "approvals; a change takes effect at once, on pages already open too."
+    )
+
+
+class EnterpriseForm(MembershipForm):
+    relation = "users"
+    member_group = ENTERPRISE_GROUP_NAME
+    id_argument = "enterprise_id"
+    add_member = staticmethod(enterprise_user_add)
+    remove_member = staticmethod(enterprise_user_remove)
+    members_help = gettext_lazy(
+        "People with the enterprise-user role. They see and act on the enterprise's projects; "
+        "a change takes effect at once, on pages already open too."
+    )
+
+
+class MembershipSaveMixin:
+    """A refusal of a membership service (the transaction rolled back) becomes a form error."""
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except DomainError as error:
+            field = "members" if error.field in ("officers", "users", "members") else None
+            form.add_error(field, str(error.message))
+            return self.form_invalid(form)
+
+
+class MembershipCreateView(MembershipSaveMixin, CreateView):
+    pass
+
+
+class MembershipEditView(MembershipSaveMixin, EditView):
+    pass
+
+
 class DepartmentViewSet(SnippetViewSet):
     model = Department
     icon = "group"
@@ -171,12 +346,69 @@ class DepartmentViewSet(SnippetViewSet):
     search_fields = ["name", "name_en", "short_name"]
     ordering = ["level", "name"]
     copy_view_enabled = False
+    add_view_class = MembershipCreateView
+    edit_view_class = MembershipEditView
+    edit_handler = ObjectList(
+        [
+            FieldPanel("name"),
+            FieldPanel("name_en"),
+            FieldRowPanel([FieldPanel("short_name"), FieldPanel("level")]),
+            FieldPanel("head"),
+            FieldPanel("members"),
+        ],
+        base_form_class=DepartmentForm,
+    )
+
+
+class EnterpriseViewSet(SnippetViewSet):
+    model = Enterprise
+    icon = "site"
+    menu_label = gettext_lazy("Enterprises")
+    list_display = ["name", "name_en", "credit_code"]
+    search_fields = ["name", "name_en", "credit_code"]
+    ordering = ["name"]
+    copy_view_enabled = False
+    add_view_class = MembershipCreateView
+    edit_view_class = MembershipEditView
+    edit_handler = ObjectList(
+        [
+            FieldPanel("name"),
+            FieldPanel("name_en"),
+            FieldPanel("credit_code"),
+            FieldPanel("members"),
+        ],
+        base_form_class=EnterpriseForm,
+    )
+
+
+# --- towns and industries: plain catalogue edits ------------------------------------------------
+
+
+class TownViewSet(SnippetViewSet):
+    model = Town
+    icon = "home"
+    menu_label = gettext_lazy("Towns and zones")
+    list_display = ["name", "name_en", "is_zone"]
+    list_filter = ["is_zone"]
+    search_fields = ["name", "name_en"]
+    ordering = ["is_zone", "name"]
+    copy_view_enabled = False
+    panels = [FieldPanel("name"), FieldPanel("name_en"), FieldPanel("is_zone")]
+
+
+class IndustryViewSet(SnippetViewSet):
+    model = Industry
+    icon = "tag"
+    menu_label = gettext_lazy("Industries")
+    list_display = ["code", "name", "name_en"]
+    search_fields = ["code", "name", "name_en"]
+    ordering = ["code"]
+    copy_view_enabled = False
     panels = [
+        FieldPanel("code"),
         FieldPanel("name"),
         FieldPanel("name_en"),
-        FieldRowPanel([FieldPanel("short_name"), FieldPanel("level")]),
-        FieldPanel("head"),
-        FieldPanel("officers", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("standard_items", widget=forms.CheckboxSelectMultiple),
     ]
 
 
@@ -320,7 +552,14 @@ class CatalogueGroup(SnippetViewSetGroup):
     menu_label = gettext_lazy("Catalogue")
     menu_icon = "list-ul"
     menu_order = 250
-    items = (ApprovalItemViewSet, DepartmentViewSet, WorkingDayViewSet)
+    items = (
+        ApprovalItemViewSet,
+        DepartmentViewSet,
+        IndustryViewSet,
+        WorkingDayViewSet,
+        TownViewSet,
+        EnterpriseViewSet,
+    )
 
 
 register_snippet(CatalogueGroup)

@@ -21,6 +21,12 @@ from .calendar import calendar_entries_from_library, working_day_set, working_da
 from .comments import comment_add
 from .deadlines import deadline_sweep
 from .materials import material_review, material_upload, store_file
+from .membership import (
+    department_officer_add,
+    department_officer_remove,
+    enterprise_user_add,
+    enterprise_user_remove,
+)
 from .projects import (
     PROJECT_FIELDS,
     project_approval_remove,
@@ -43,7 +49,11 @@ __all__ = [
     "calendar_entries_from_library",
     "comment_add",
     "deadline_sweep",
+    "department_officer_add",
+    "department_officer_remove",
+    "enterprise_user_add",
     "enterprise_user_invite",
+    "enterprise_user_remove",
     "material_review",
     "material_upload",
     "project_approval_remove",
