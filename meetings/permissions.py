@@ -17,9 +17,12 @@ def can_schedule(user) -> bool:
 def _participant_ids(meeting: Meeting) -> set[int]:
     cached = getattr(meeting, "_participant_ids", None)
     if cached is None:
-        cached = meeting._participant_ids = set(
-            meeting.participants.values_list("user_id", flat=True)
-        )
+        if "participants" in getattr(meeting, "_prefetched_objects_cache", {}):
+            # Loaded with the meeting already (pages and the API): no query per meeting.
+            cached = {p.user_id for p in meeting.participants.all()}
+        else:
+            cached = set(meeting.participants.values_list("user_id", flat=True))
+        meeting._participant_ids = cached
     return cached
 
 
@@ -57,7 +60,14 @@ def can_close_action(user, action) -> bool:
         or action.owner_user_id == user.pk
     ):
         return True
-    return bool(
-        action.owner_department_id
-        and user.departments.filter(pk=action.owner_department_id).exists()
-    )
+    return bool(action.owner_department_id and action.owner_department_id in _department_ids(user))
+
+
+def _department_ids(user) -> frozenset[int]:
+    """The departments a user is an officer of, read once per user object."""
+    cached = getattr(user, "_meeting_department_ids", None)
+    if cached is None:
+        cached = user._meeting_department_ids = frozenset(
+            user.departments.values_list("pk", flat=True)
+        )
+    return cached

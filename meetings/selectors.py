@@ -12,7 +12,7 @@ from projects.models import Approval
 from projects.selectors import projects_visible_to
 
 from . import permissions as perms
-from .models import ActionItem, AgendaItem, Meeting, Participant
+from .models import ActionItem, AgendaItem, Finding, Meeting, Participant
 from .streams import meeting_internal_stream, meeting_stream
 
 
@@ -31,12 +31,40 @@ def meeting_list_queryset(user) -> QuerySet[Meeting]:
         meetings_visible_to(user)
         .select_related("organiser")
         .prefetch_related(
-            Prefetch("participants", queryset=Participant.objects.select_related("user")),
+            Prefetch(
+                "participants",
+                queryset=Participant.objects.select_related("user", "via_department"),
+            ),
             "agenda",
             "projects",
         )
         .order_by("start", "id")
     )
+
+
+def meeting_page_for(user, meeting_id: int) -> Meeting:
+    """One meeting with all its page shows: people, agenda, decisions, findings and their files."""
+    meeting = (
+        meeting_list_queryset(user)
+        .prefetch_related(
+            "departments",
+            Prefetch(
+                "action_items",
+                queryset=ActionItem.objects.select_related(
+                    "owner_user", "owner_department", "project"
+                ),
+            ),
+            Prefetch(
+                "findings",
+                queryset=Finding.objects.select_related("project").prefetch_related("files"),
+            ),
+        )
+        .filter(pk=meeting_id)
+        .first()
+    )
+    if meeting is None:
+        raise NotVisible("meeting not found")
+    return meeting
 
 
 def in_range(queryset, start: datetime | None, end: datetime | None):

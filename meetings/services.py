@@ -420,6 +420,29 @@ def agenda_proposals(meeting: Meeting, *, today: date | None = None) -> list[dic
     return proposals
 
 
+def agenda_proposals_standing(
+    meeting: Meeting, approval_ids: Sequence[int], *, today: date | None = None
+) -> tuple[dict[int, dict[str, Any]], list[str]]:
+    """The proposals that still stand for these approvals, by approval id, and a name for each
+    approval that is no longer proposed (its status changed since the list was shown)."""
+    wanted = set(approval_ids)
+    standing = {
+        p["approval"].pk: p
+        for p in agenda_proposals(meeting, today=today)
+        if p["approval"].pk in wanted
+    }
+    missing = wanted - set(standing)
+    named = list(
+        Approval.objects.filter(pk__in=missing, project__in=meeting.projects.all())
+        .select_related("project", "item")
+        .order_by("project__code", "item__code")
+    )
+    gone = [f"{a.project.name} · {a.item.code} {a.item.name}" for a in named]
+    # Approvals of projects no longer on the meeting are not named, only counted.
+    gone += [_("an approval of a project no longer on this meeting")] * (len(missing) - len(named))
+    return standing, gone
+
+
 def agenda_set(
     *,
     actor: User,

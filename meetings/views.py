@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
 
-from portal.errors import DomainError, NotVisible
+from portal.errors import refusal_shown
 from portal.events import stream_heads
 from portal.models import User
 from projects.models import Department
@@ -26,17 +26,6 @@ from projects.selectors import projects_visible_to
 from . import ical, selectors, services
 from . import permissions as perms
 from .models import CalendarFeed, Meeting, Participant, new_calendar_secret
-
-
-def _not_found(function):
-    def wrapper(request, *args, **kwargs):
-        try:
-            return function(request, *args, **kwargs)
-        except NotVisible as error:
-            raise Http404(str(error)) from error
-
-    wrapper.__name__ = function.__name__
-    return wrapper
 
 
 def calendar_feed_url(user) -> str:
@@ -170,7 +159,8 @@ def meeting_new(request):
     form = MeetingForm(request.POST if request.method == "POST" else None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        # A refusal goes to its field (or above the form); what was typed stays in the form.
+        with refusal_shown(request, form) as outcome:
             meeting, warnings = services.meeting_schedule(
                 actor=request.user,
                 title=data["title"],
@@ -183,9 +173,7 @@ def meeting_new(request):
                 departments=list(data["departments"]),
                 status="draft" if data["draft"] else "scheduled",
             )
-        except DomainError as error:
-            form.add_error(error.field if error.field in form.fields else None, str(error.message))
-        else:
+        if outcome.ok:
             for warning in warnings:
                 messages.warning(request, warning["message"])
             messages.success(
@@ -197,27 +185,23 @@ def meeting_new(request):
 
 
 @login_required
-@_not_found
 def meeting_detail(request, meeting_id: int):
     user = request.user
-    meeting = selectors.meeting_for(user, meeting_id)
-    manage = perms.can_manage(user, meeting)
-    internal = perms.can_view_internal(user, meeting)
     if request.method == "POST":
-        return _meeting_post(request, meeting, manage)
-    mine = next((p for p in meeting.participants.all() if p.user_id == user.pk), None)
-    actions = list(meeting.action_items.select_related("owner_user", "owner_department", "project"))
-    streams = selectors.readable_meeting_streams(user, meeting)
+        return _meeting_post(request, selectors.meeting_for(user, meeting_id))
+    meeting = selectors.meeting_page_for(user, meeting_id)
+    manage = perms.can_manage(user, meeting)
+    participants = meeting.participants.all()
     context = {
         "meeting": meeting,
         "manage": manage,
-        "internal": internal,
-        "mine": mine,
-        "actions": actions,
-        "findings": meeting.findings.prefetch_related("files"),
+        "internal": perms.can_view_internal(user, meeting),
+        "mine": next((p for p in participants if p.user_id == user.pk), None),
+        "actions": meeting.action_items.all(),
+        "findings": meeting.findings.all(),
         "proposals": services.agenda_proposals(meeting) if manage else [],
         "action_form": ActionForm(),
-        "streams": stream_heads(streams),
+        "streams": stream_heads(selectors.readable_meeting_streams(user, meeting)),
         "edit_form": MeetingForm(
             user=user,
             initial={
@@ -227,9 +211,7 @@ def meeting_detail(request, meeting_id: int):
                 "end": timezone.localtime(meeting.end),
                 "place": meeting.place,
                 "projects": [p.pk for p in meeting.projects.all()],
-                "participants": [
-                    p.user_id for p in meeting.participants.all() if p.via_department_id is None
-                ],
+                "participants": [p.user_id for p in participants if p.via_department_id is None],
                 "departments": [d.pk for d in meeting.departments.all()],
             },
         )
@@ -240,156 +222,201 @@ def meeting_detail(request, meeting_id: int):
     return render(request, "meetings/meeting_detail.html", context)
 
 
-def _meeting_post(request, meeting: Meeting, manage: bool):
-    """The meeting page's forms: answer, change, cancel, agenda, record, decide, close."""
-    what = request.POST.get("what")
-    user = request.user
-    try:
-        if what == "answer":
-            form = RespondForm(request.POST)
-            if form.is_valid():
-                services.meeting_respond(
-                    actor=user, meeting_id=meeting.pk, answer=form.cleaned_data["answer"]
-                )
-                messages.success(request, _("Your answer is saved."))
-        elif what == "change":
-            form = MeetingForm(request.POST, user=user)
-            if form.is_valid():
-                data = form.cleaned_data
-                _meeting, warnings = services.meeting_update(
-                    actor=user,
-                    meeting_id=meeting.pk,
-                    title=data["title"],
-                    kind=data["kind"],
-                    start=data["start"],
-                    end=data["end"],
-                    place=data["place"],
-                    projects=list(data["projects"]),
-                    participants=list(data["participants"]),
-                    departments=list(data["departments"]),
-                    status="draft" if data["draft"] and meeting.status == "draft" else "scheduled",
-                )
-                for warning in warnings:
-                    messages.warning(request, warning["message"])
-                messages.success(request, _("Meeting changed; participants are told."))
-            else:
-                messages.error(
-                    request,
-                    _("Check the form: %(errors)s")
-                    % {"errors": "; ".join(" ".join(v) for v in form.errors.values())},
-                )
-        elif what == "cancel":
-            services.meeting_cancel(
-                actor=user, meeting_id=meeting.pk, reason=request.POST.get("reason", "")
-            )
-            messages.success(request, _("Meeting cancelled; participants are told."))
-        elif what == "agenda":
-            proposals = {str(i): p for i, p in enumerate(services.agenda_proposals(meeting))}
-            existing = {str(a.pk): a for a in meeting.agenda.all()}
-            chosen = []
-            for key in request.POST.getlist("keep"):
-                if key.startswith("p") and key[1:] in proposals:
-                    p = proposals[key[1:]]
-                    chosen.append(
-                        (
-                            request.POST.get(f"order-{key}", "99"),
-                            {
-                                "project": p["project"],
-                                "approval": p["approval"],
-                                "title": p["title"],
-                            },
-                        )
-                    )
-                elif key.startswith("a") and key[1:] in existing:
-                    a = existing[key[1:]]
-                    chosen.append(
-                        (
-                            request.POST.get(f"order-{key}", "99"),
-                            {"project": a.project, "approval": a.approval, "title": a.title},
-                        )
-                    )
+def _meeting_post(request, meeting: Meeting):
+    """The meeting page's forms: answer, change, cancel, agenda, record, decide, close.
 
-            def order(entry):
-                try:
-                    return int(entry[0])
-                except ValueError:
-                    return 99
-
-            services.agenda_set(
-                actor=user,
-                meeting_id=meeting.pk,
-                items=[item for _key, item in sorted(chosen, key=order)],
-            )
-            messages.success(request, _("Agenda saved."))
-        elif what == "record":
-            minutes = {
-                int(k[8:]): v
-                for k, v in request.POST.items()
-                if k.startswith("minutes-") and k[8:].isdigit()
-            }
-            internal = {
-                int(k[9:]): v
-                for k, v in request.POST.items()
-                if k.startswith("internal-") and k[9:].isdigit()
-            }
-            services.meeting_record(
-                actor=user,
-                meeting_id=meeting.pk,
-                attended=[int(v) for v in request.POST.getlist("attended") if v.isdigit()],
-                minutes=minutes,
-                internal_minutes=internal,
-                publish=request.POST.get("publish") == "on",
-            )
-            messages.success(request, _("Record saved."))
-        elif what == "action":
-            form = ActionForm(request.POST)
-            if form.is_valid():
-                data = form.cleaned_data
-                services.action_item_create(
-                    actor=user,
-                    meeting_id=meeting.pk,
-                    decision=data["decision"],
-                    title=data["title"],
-                    owner_user=data["owner_user"],
-                    owner_department=data["owner_department"],
-                    due_date=data["due_date"],
-                    working_days=data["working_days"],
-                    agenda_item_id=data["agenda_item"],
-                )
-                messages.success(request, _("Decision and action item recorded."))
-            else:
-                messages.error(
-                    request,
-                    _("Check the form: %(errors)s")
-                    % {"errors": "; ".join(" ".join(v) for v in form.errors.values())},
-                )
-        elif what == "close_action":
-            services.action_item_close(
-                actor=user,
-                action_item_id=int(request.POST.get("action", 0)),
-                note=request.POST.get("note", ""),
-            )
-            messages.success(request, _("Action item closed."))
-        elif what == "finding":
-            project = meeting.projects.filter(pk=request.POST.get("project") or 0).first()
-            if project is None:
-                messages.error(request, _("Choose the project the finding is about."))
-            else:
-                services.finding_add(
-                    actor=user,
-                    meeting_id=meeting.pk,
-                    project=project,
-                    text=request.POST.get("text", ""),
-                    files=request.FILES.getlist("files"),
-                )
-                messages.success(request, _("Finding recorded."))
-        else:
-            raise Http404
-    except DomainError as error:
-        if isinstance(error, NotVisible):
-            raise
-        messages.error(request, str(error.message))
+    Each handler calls a service and returns what to tell the person, or None when it has
+    said what was wrong with the form already; a refusal becomes a message. Back to the page.
+    """
+    handler = _MEETING_FORMS.get(request.POST.get("what", ""))
+    if handler is None:
+        raise Http404
+    with refusal_shown(request) as outcome:
+        done = handler(request, meeting)
+    if outcome.ok and done:
+        messages.success(request, done)
     return HttpResponseRedirect(reverse("meeting_detail", args=[meeting.pk]))
+
+
+def _form_errors(request, form: forms.Form) -> None:
+    messages.error(
+        request,
+        _("Check the form: %(errors)s")
+        % {"errors": "; ".join(" ".join(v) for v in form.errors.values())},
+    )
+
+
+def _answer(request, meeting: Meeting) -> str | None:
+    form = RespondForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return None
+    services.meeting_respond(
+        actor=request.user, meeting_id=meeting.pk, answer=form.cleaned_data["answer"]
+    )
+    return _("Your answer is saved.")
+
+
+def _change(request, meeting: Meeting) -> str | None:
+    form = MeetingForm(request.POST, user=request.user)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return None
+    data = form.cleaned_data
+    _meeting, warnings = services.meeting_update(
+        actor=request.user,
+        meeting_id=meeting.pk,
+        title=data["title"],
+        kind=data["kind"],
+        start=data["start"],
+        end=data["end"],
+        place=data["place"],
+        projects=list(data["projects"]),
+        participants=list(data["participants"]),
+        departments=list(data["departments"]),
+        status="draft" if data["draft"] and meeting.status == "draft" else "scheduled",
+    )
+    for warning in warnings:
+        messages.warning(request, warning["message"])
+    return _("Meeting changed; participants are told.")
+
+
+def _cancel(request, meeting: Meeting) -> str:
+    services.meeting_cancel(
+        actor=request.user, meeting_id=meeting.pk, reason=request.POST.get("reason", "")
+    )
+    return _("Meeting cancelled; participants are told.")
+
+
+PROPOSAL_KEY = "approval-"
+
+
+def _agenda(request, meeting: Meeting) -> str:
+    """Ticked agenda items (`a<agenda item id>`) and proposals (`approval-<approval id>`),
+    in the order given. A proposal is found again by its approval, never by its place in the
+    list: the list may have changed since the page was loaded."""
+    ticked = list(dict.fromkeys(request.POST.getlist("keep")))
+    existing = {f"a{a.pk}": a for a in meeting.agenda.all()}
+    approval_ids = [
+        int(key.removeprefix(PROPOSAL_KEY))
+        for key in ticked
+        if key.startswith(PROPOSAL_KEY) and key.removeprefix(PROPOSAL_KEY).isdigit()
+    ]
+    standing, gone = services.agenda_proposals_standing(meeting, approval_ids)
+    chosen = []
+    for key in ticked:
+        if key in existing:
+            item = existing[key]
+            entry = {"project": item.project, "approval": item.approval, "title": item.title}
+        elif key.startswith(PROPOSAL_KEY) and key.removeprefix(PROPOSAL_KEY).isdigit():
+            proposal = standing.get(int(key.removeprefix(PROPOSAL_KEY)))
+            if proposal is None:
+                continue
+            entry = {k: proposal[k] for k in ("project", "approval", "title")}
+        else:
+            continue
+        chosen.append((_position(request.POST.get(f"order-{key}")), entry))
+    services.agenda_set(
+        actor=request.user,
+        meeting_id=meeting.pk,
+        items=[entry for _position_, entry in sorted(chosen, key=lambda pair: pair[0])],
+    )
+    if gone:
+        messages.warning(
+            request,
+            _(
+                "No longer proposed, so left out of the agenda "
+                "(the approval changed since the page was loaded): %(items)s."
+            )
+            % {"items": "; ".join(gone)},
+        )
+    return _("Agenda saved.")
+
+
+def _position(value: str | None) -> int:
+    try:
+        return int(value or "")
+    except ValueError:
+        return 99
+
+
+def _record(request, meeting: Meeting) -> str:
+    minutes = {
+        int(k[8:]): v
+        for k, v in request.POST.items()
+        if k.startswith("minutes-") and k[8:].isdigit()
+    }
+    internal = {
+        int(k[9:]): v
+        for k, v in request.POST.items()
+        if k.startswith("internal-") and k[9:].isdigit()
+    }
+    services.meeting_record(
+        actor=request.user,
+        meeting_id=meeting.pk,
+        attended=[int(v) for v in request.POST.getlist("attended") if v.isdigit()],
+        minutes=minutes,
+        internal_minutes=internal,
+        publish=request.POST.get("publish") == "on",
+    )
+    return _("Record saved.")
+
+
+def _action(request, meeting: Meeting) -> str | None:
+    form = ActionForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return None
+    data = form.cleaned_data
+    services.action_item_create(
+        actor=request.user,
+        meeting_id=meeting.pk,
+        decision=data["decision"],
+        title=data["title"],
+        owner_user=data["owner_user"],
+        owner_department=data["owner_department"],
+        due_date=data["due_date"],
+        working_days=data["working_days"],
+        agenda_item_id=data["agenda_item"],
+    )
+    return _("Decision and action item recorded.")
+
+
+def _close_action(request, meeting: Meeting) -> str:
+    action_id = request.POST.get("action", "")
+    services.action_item_close(
+        actor=request.user,
+        action_item_id=int(action_id) if action_id.isdigit() else 0,
+        note=request.POST.get("note", ""),
+    )
+    return _("Action item closed.")
+
+
+def _finding(request, meeting: Meeting) -> str | None:
+    project = meeting.projects.filter(pk=request.POST.get("project") or 0).first()
+    if project is None:
+        messages.error(request, _("Choose the project the finding is about."))
+        return None
+    services.finding_add(
+        actor=request.user,
+        meeting_id=meeting.pk,
+        project=project,
+        text=request.POST.get("text", ""),
+        files=request.FILES.getlist("files"),
+    )
+    return _("Finding recorded.")
+
+
+_MEETING_FORMS = {
+    "answer": _answer,
+    "change": _change,
+    "cancel": _cancel,
+    "agenda": _agenda,
+    "record": _record,
+    "action": _action,
+    "close_action": _close_action,
+    "finding": _finding,
+}
 
 
 @require_safe
@@ -402,17 +429,13 @@ def action_list(request):
 
 @require_POST
 @login_required
-@_not_found
 def action_close(request, action_id: int):
-    try:
+    with refusal_shown(request) as outcome:
         services.action_item_close(
             actor=request.user, action_item_id=action_id, note=request.POST.get("note", "")
         )
+    if outcome.ok:
         messages.success(request, _("Action item closed."))
-    except DomainError as error:
-        if isinstance(error, NotVisible):
-            raise
-        messages.error(request, str(error.message))
     return redirect("action_list")
 
 
@@ -453,10 +476,7 @@ def meeting_ics(request, meeting_id: int):
         response = HttpResponse(status=401)
         response["WWW-Authenticate"] = 'Bearer realm="portal"'
         return response
-    try:
-        meeting = selectors.meeting_for(user, meeting_id)
-    except NotVisible:
-        raise Http404 from None
+    meeting = selectors.meeting_for(user, meeting_id)  # NotVisible answers 404
     url = settings.PORTAL_BASE_URL.rstrip("/") + reverse("meeting_detail", args=[meeting.pk])
     method = "CANCEL" if meeting.status == "cancelled" else "PUBLISH"
     return _ics(ical.meeting_calendar(meeting, method=method, url=url), f"meeting-{meeting.pk}.ics")

@@ -1,11 +1,12 @@
 """Meetings: who sees and does what, conflicts, agenda proposals, action items, feeds, API."""
 
 import json
+import re
 from datetime import date
 
 import pytest
 
-from meetings.models import CalendarFeed
+from meetings.models import CalendarFeed, Meeting
 from meetings.services import (
     action_item_close,
     action_item_create,
@@ -409,3 +410,85 @@ def test_scheduling_through_the_page_shows_conflicts(client, mw):
     assert response.status_code == 200
     assert "already has" in page
     assert "现场服务" in page
+
+
+# --- refusals on the pages ------------------------------------------------------------------------
+
+
+def test_a_refused_schedule_keeps_what_was_typed(client, mw):
+    client.force_login(mw.helper)
+    typed = {
+        "title": "红线踏勘",
+        "kind": "site_inspection",
+        "start": "2026-12-10T10:00",
+        "end": "2026-12-10T12:00",
+        "place": "东门集合",
+        "participants": [mw.officer.pk],
+    }
+    no_project = client.post("/en/meetings/new/", typed)
+    page = no_project.content.decode()
+    assert no_project.status_code == 200
+    assert "A site visit goes to a project" in page
+    assert 'value="红线踏勘"' in page and 'value="东门集合"' in page
+    backwards = client.post(
+        "/en/meetings/new/", {**typed, "projects": [mw.project.pk], "end": "2026-12-10T09:00"}
+    )
+    page = backwards.content.decode()
+    assert re.search(r'class="field-error"[^>]*>The end must be after the start', page)
+    assert 'value="红线踏勘"' in page
+    assert not Meeting.objects.filter(title="红线踏勘").exists()
+
+
+def test_refusals_on_the_meeting_page_are_messages_and_strangers_get_404(client, mw):
+    meeting, _ = mw.schedule()
+    action = action_item_create(
+        actor=mw.helper,
+        meeting_id=meeting.pk,
+        decision="d",
+        title="t",
+        owner_user=mw.officer,
+        due_date=date(2026, 12, 20),
+    )
+    url = f"/en/meetings/{meeting.pk}/"
+    client.force_login(mw.helper)
+    blank = client.post(url, {"what": "close_action", "action": action.pk, "note": " "})
+    assert blank.status_code == 302 and blank["Location"].endswith(url)
+    page = client.get(url).content.decode()
+    assert "Say what was done." in page and "Action item closed." not in page
+    closed = client.post(
+        url, {"what": "close_action", "action": action.pk, "note": "已完成"}, follow=True
+    )
+    assert "Action item closed." in closed.content.decode()
+    again = client.post(
+        url, {"what": "close_action", "action": action.pk, "note": "再次"}, follow=True
+    )
+    assert "This action item is done already." in again.content.decode()
+    assert client.post(url, {"what": "dance"}).status_code == 404
+    client.force_login(mw.officer)
+    refused = client.post(url, {"what": "cancel"}, follow=True).content.decode()
+    assert "Only the organiser and bureau staff change this meeting." in refused
+    client.force_login(mw.ent2)
+    assert client.post(url, {"what": "cancel"}).status_code == 404
+    assert client.get(url).status_code == 404
+    assert client.post(f"/en/actions/{action.pk}/close/", {"note": "x"}).status_code == 404
+    meeting.refresh_from_db()
+    assert meeting.status == "scheduled"
+
+
+def test_closing_from_my_action_items(client, mw):
+    meeting, _ = mw.schedule()
+    action = action_item_create(
+        actor=mw.helper,
+        meeting_id=meeting.pk,
+        decision="d",
+        title="复核用地",
+        owner_department=mw.planning,
+        due_date=date(2026, 12, 20),
+    )
+    client.force_login(mw.officer)
+    blank = client.post(f"/en/actions/{action.pk}/close/", {"note": ""}, follow=True)
+    assert "Say what was done." in blank.content.decode()
+    done = client.post(f"/en/actions/{action.pk}/close/", {"note": "已复核"}, follow=True)
+    assert "Action item closed." in done.content.decode()
+    action.refresh_from_db()
+    assert (action.status, action.done_note) == ("done", "已复核")
