@@ -1,14 +1,19 @@
-"""The catalogue, departments and the working-day calendar in Wagtail's back office, and the
-guides that follow the catalogue."""
+"""The back office in Wagtail: the catalogue (checked by the same rules as the import file),
+departments and enterprises (their members through the services), towns, industries and the
+working-day calendar; the guides that follow the catalogue; Django admin that only shows."""
 
 from datetime import UTC, date, datetime
 
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.auth.models import Permission
+from django.utils import translation
 from wagtail.test.utils.form_data import querydict_from_html
 
 from portal.models import Event
-from projects.models import ApprovalItem, ItemMaterial, WorkingDay
+from projects.catalogue import code_problems, limit_problems, material_problems
+from projects.catalogue_import import catalogue_import_file
+from projects.models import ApprovalItem, Enterprise, Industry, ItemMaterial, Town, WorkingDay
 from projects.services import approval_transition
 from tests.projects import factories as f
 
@@ -234,3 +239,257 @@ def test_staff_add_a_year_from_the_official_schedule(client, staff):
     assert response.status_code == 200
     assert WorkingDay.objects.filter(date=date(2031, 10, 1), is_working=False).exists()
     assert response.redirect_chain[-1][0].endswith("/admin/snippets/projects/workingday/")
+
+
+# --- one catalogue validator: the item form and the import file refuse alike -------------------
+
+
+def write_catalogue_csv(path, rows) -> None:
+    header = ["code", "name", "department", "statutory_limit_days", "promised_limit_days"]
+    lines = [",".join([*header, "prerequisites"])]
+    for code, prerequisites in rows:
+        lines.append(f"{code},事项{code},区规划和自然资源局,20,10,{prerequisites}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_a_prerequisite_loop_is_refused_by_the_form_and_the_importer_alike(
+    client, staff, catalogue, tmp_path
+):
+    land = catalogue["land"]
+    plan = f.item(catalogue["planning"], "PNR-02", prerequisites=[land])  # PNR-02 needs PNR-01
+    url = f"/admin/snippets/projects/approvalitem/edit/{land.pk}/"
+    data = edit_form(client, url)
+    data.update({"prerequisites": [str(plan.pk)], "name": "改了名"})
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    form_errors = response.context["form"].errors["prerequisites"]
+    assert form_errors == ["前置事项形成循环：PNR-01 → PNR-02 → PNR-01。"]
+    assert form_errors[0] in response.content.decode()
+    assert not ApprovalItem.objects.filter(name="改了名").exists()
+    assert not land.prerequisites.exists()
+
+    write_catalogue_csv(tmp_path / "loop.csv", [("PNR-01", "PNR-02")])
+    with translation.override("zh-hans"):
+        result = catalogue_import_file(actor=staff, path=tmp_path / "loop.csv")
+    assert [row.reasons for row in result.rejected] == [form_errors]
+    assert not land.prerequisites.exists()
+    with translation.override("en"):
+        english = catalogue_import_file(actor=staff, path=tmp_path / "loop.csv")
+    assert english.rejected[0].reasons == [
+        "The prerequisites go round in a loop: PNR-01 → PNR-02 → PNR-01."
+    ]
+
+
+def test_a_longer_loop_is_found_under_a_new_code_too(client, staff, catalogue):
+    land = catalogue["land"]
+    plan = f.item(catalogue["planning"], "PNR-02", prerequisites=[land])
+    build = f.item(catalogue["planning"], "PNR-03", prerequisites=[plan])
+    url = f"/admin/snippets/projects/approvalitem/edit/{land.pk}/"
+    data = edit_form(client, url)
+    data.update({"code": "PNR-01A", "prerequisites": [str(build.pk)]})
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["prerequisites"] == [
+        "前置事项形成循环：PNR-01A → PNR-03 → PNR-02 → PNR-01A。"
+    ]
+    land.refresh_from_db()
+    assert land.code == "PNR-01"
+    # Without the loop the same edit goes through.
+    data.update({"prerequisites": []})
+    assert client.post(url, data).status_code == 302
+    assert ApprovalItem.objects.filter(code="PNR-01A").exists()
+
+
+def test_the_form_refuses_what_the_importer_refuses(client, staff, catalogue):
+    land = catalogue["land"]
+    url = f"/admin/snippets/projects/approvalitem/edit/{land.pk}/"
+    data = edit_form(client, url)
+    data.update(
+        {
+            "code": "PNR;01",
+            "promised_limit_days": "0",
+            "materials-2-name": "申请表",  # listed already
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert list(form.errors) == ["code", "promised_limit_days"]
+    with translation.override("zh-hans"):
+        assert form.errors["code"] == code_problems("PNR;01")
+        assert form.errors["promised_limit_days"] == limit_problems(20, 0)
+        assert form.materials.non_form_errors() == material_problems(["申请表", "申请表"])
+    land.refresh_from_db()
+    assert (land.code, land.promised_limit_days, land.materials.count()) == ("PNR-01", 10, 2)
+
+
+# --- membership goes through the services -------------------------------------------------------
+
+
+def test_officers_change_in_the_back_office_through_the_service(client, staff, catalogue):
+    planning = catalogue["planning"]
+    stays = f.officer(planning, "stays")
+    leaves = f.officer(planning, "leaves")
+    newcomer = f.user("newcomer", "officer", name="新科员")
+    helper = f.user("helper", "helper")
+    approval = f.project(staff, f.enterprise(), [catalogue["land"]]).approvals.get()
+    url = f"/admin/snippets/projects/department/edit/{planning.pk}/"
+    page = BeautifulSoup(client.get(url).content, "html.parser")
+    offered = {box["value"] for box in page.select('input[name="members"]')}
+    assert offered == {str(stays.pk), str(leaves.pk), str(newcomer.pk)}  # not the helper
+    assert str(helper.pk) not in offered
+    data = edit_form(client, url)
+    data["members"] = [str(stays.pk), str(newcomer.pk)]
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.context["form"].errors
+    assert set(planning.officers.all()) == {stays, newcomer}
+    added = Event.objects.get(stream=f"user:{newcomer.pk}")
+    removed = Event.objects.get(stream=f"user:{leaves.pk}")
+    assert (added.event, added.actor, added.data["department"]["id"]) == (
+        "department.officer_added",
+        staff,
+        planning.pk,
+    )
+    assert (removed.event, removed.actor) == ("department.officer_removed", staff)
+    assert not Event.objects.filter(stream=f"user:{stays.pk}").exists()
+
+    # It takes effect: the newcomer has the department's queue, the one who left does not.
+    def queue(user):
+        client.force_login(user)
+        page = BeautifulSoup(client.get("/en/queue/").content, "html.parser")
+        return [row["data-approval"] for row in page.select("tr[data-approval]")]
+
+    assert queue(newcomer) == [str(approval.pk)]
+    assert queue(leaves) == []
+
+
+def test_enterprise_users_change_in_the_back_office_through_the_service(client, staff):
+    member = f.user("member", "enterprise")
+    newcomer = f.user("joins", "enterprise")
+    officer = f.user("officer", "officer")
+    enterprise = f.enterprise([member])
+    project = f.project(staff, enterprise)
+    url = f"/admin/snippets/projects/enterprise/edit/{enterprise.pk}/"
+    page = BeautifulSoup(client.get(url).content, "html.parser")
+    offered = {box["value"] for box in page.select('input[name="members"]')}
+    assert offered == {str(member.pk), str(newcomer.pk)}
+    data = edit_form(client, url)
+    data["members"] = [str(newcomer.pk)]
+
+    assert client.post(url, data).status_code == 302
+
+    assert list(enterprise.users.all()) == [newcomer]
+    assert Event.objects.get(stream=f"user:{newcomer.pk}").event == "enterprise.user_added"
+    assert Event.objects.get(stream=f"user:{member.pk}").event == "enterprise.user_removed"
+    client.force_login(newcomer)
+    assert client.get(f"/en/projects/{project.pk}/").status_code == 200
+    client.force_login(member)
+    assert client.get(f"/en/projects/{project.pk}/").status_code == 404
+    assert str(officer.pk) not in offered
+
+
+def test_a_new_enterprise_gets_its_users_through_the_service(client, staff):
+    newcomer = f.user("joins", "enterprise")
+    response = client.post(
+        "/admin/snippets/projects/enterprise/add/",
+        {"name": "新企业", "name_en": "New Co", "credit_code": "", "members": [str(newcomer.pk)]},
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    enterprise = Enterprise.objects.get(name="新企业")
+    assert list(enterprise.users.all()) == [newcomer]
+    event = Event.objects.get(stream=f"user:{newcomer.pk}")
+    assert (event.event, event.data["enterprise"]["id"]) == ("enterprise.user_added", enterprise.pk)
+
+
+def test_who_may_edit_a_department_but_is_not_staff_cannot_change_its_officers(
+    client, make_user, catalogue
+):
+    from cms.demo import ensure_editorial_setup
+
+    ensure_editorial_setup()
+    clerk = make_user("clerk", "editor")
+    clerk.user_permissions.add(Permission.objects.get(codename="change_department"))
+    officer = f.user("newcomer", "officer")
+    planning = catalogue["planning"]
+    client.force_login(clerk)
+    url = f"/admin/snippets/projects/department/edit/{planning.pk}/"
+    data = edit_form(client, url)
+    data["members"] = [str(officer.pk)]
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["members"]
+    assert not planning.officers.exists()
+    assert not Event.objects.filter(stream=f"user:{officer.pk}").exists()
+
+
+def test_towns_and_industries_are_edited_in_the_back_office(client, staff, catalogue):
+    response = client.post(
+        "/admin/snippets/projects/town/add/",
+        {"name": "临港镇", "name_en": "Lingang", "is_zone": "on"},
+    )
+    assert response.status_code == 302
+    assert Town.objects.get(name="临港镇").is_zone
+    response = client.post(
+        "/admin/snippets/projects/industry/add/",
+        {
+            "code": "glass",
+            "name": "玻璃制造",
+            "name_en": "Glass",
+            "standard_items": [str(catalogue["land"].pk)],
+        },
+    )
+    assert response.status_code == 302
+    assert list(Industry.objects.get(code="glass").standard_items.all()) == [catalogue["land"]]
+
+
+def test_editors_do_not_reach_towns_industries_or_enterprises(client, make_user):
+    from cms.demo import ensure_editorial_setup
+
+    ensure_editorial_setup()
+    client.force_login(make_user("writer", "editor"))
+    for model in ("town", "industry", "enterprise"):
+        response = client.get(f"/admin/snippets/projects/{model}/")
+        assert response.status_code in (302, 403), model
+    client.post("/admin/snippets/projects/town/add/", {"name": "x镇"})
+    assert not Town.objects.filter(name="x镇").exists()
+
+
+# --- Django admin only shows ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "model", ["department", "town", "approvalitem", "industry", "enterprise", "workingday"]
+)
+def test_django_admin_only_shows_what_wagtail_edits(client, staff, catalogue, model):
+    rows = {
+        "department": catalogue["planning"],
+        "town": f.town(),
+        "approvalitem": catalogue["land"],
+        "industry": f.industry(),
+        "enterprise": f.enterprise(),
+        "workingday": WorkingDay.objects.order_by("date").first()
+        or WorkingDay.objects.create(date=date(2026, 10, 1), is_working=False, name="国庆"),
+    }
+    row = rows[model]
+    listing = client.get(f"/django-admin/projects/{model}/")
+    assert listing.status_code == 200
+    assert f"/django-admin/projects/{model}/add/" not in listing.content.decode()
+    assert client.get(f"/django-admin/projects/{model}/add/").status_code == 403
+    change_url = f"/django-admin/projects/{model}/{row.pk}/change/"
+    page = client.get(change_url)
+    assert page.status_code == 200  # a read-only page
+    assert 'name="_save"' not in page.content.decode()
+    assert client.post(change_url, {"name": "改名"}).status_code == 403
+    assert (
+        client.post(f"/django-admin/projects/{model}/{row.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
+    assert type(row).objects.filter(pk=row.pk).exists()

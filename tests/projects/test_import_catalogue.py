@@ -460,6 +460,18 @@ def test_prerequisites_that_go_round_in_a_loop_are_rejected(tmp_path, planning):
     assert list(ApprovalItem.objects.values_list("code", flat=True)) == ["L-4"]
 
 
+def test_a_row_closing_a_loop_with_the_stored_catalogue_is_rejected(tmp_path, planning):
+    a = factories.item(planning, "S-1")
+    b = factories.item(planning, "S-2", prerequisites=[a])  # S-2 needs S-1
+    factories.item(planning, "S-3", prerequisites=[b])  # S-3 needs S-2
+    path = write_xlsx(tmp_path / "catalogue.xlsx", [item_row("S-1", prerequisites="S-3")])
+
+    out = run(path)
+
+    assert "Row 2 (S-1): The prerequisites go round in a loop: S-1 → S-3 → S-2 → S-1." in out
+    assert not a.prerequisites.exists()
+
+
 def test_reimporting_the_same_file_leaves_the_same_data(tmp_path, planning, logistics):
     path = write_xlsx(
         tmp_path / "catalogue.xlsx",
