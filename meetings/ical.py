@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -114,6 +114,3 @@ def feed_calendar(
 def parse(data: bytes) -> icalendar.Calendar:
     return icalendar.Calendar.from_ical(data)
 
-
-def local(value: datetime) -> datetime:
-    return value.astimezone(SHANGHAI)

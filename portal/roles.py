@@ -73,3 +73,32 @@ def has_role(user, *roles: str) -> bool:
 def is_bureau_staff(user) -> bool:
     """Bureau staff (the portal's role, not Django's `User.is_staff` admin flag)."""
     return STAFF in roles_of(user)
+
+
+# What a role may do across the site: the views check these and the templates read the same
+# answers (the `may` context variable), so a rule is never copied into a template.
+def may_manage_accounts(user) -> bool:
+    return is_bureau_staff(user)
+
+
+def may_open_back_office(user) -> bool:
+    return has_role(user, STAFF, EDITOR)
+
+
+def may_use_queue(user) -> bool:
+    """The department queue: officers (their departments) and staff (every department)."""
+    return has_role(user, OFFICER, STAFF)
+
+
+def may_see_every_department(user) -> bool:
+    """Staff read every department's queue; officers only their own."""
+    return is_bureau_staff(user)
+
+
+def may(user) -> dict[str, bool]:
+    return {
+        "manage_accounts": may_manage_accounts(user),
+        "open_back_office": may_open_back_office(user),
+        "see_every_department": may_see_every_department(user),
+        "use_queue": may_use_queue(user),
+    }

@@ -12,7 +12,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from portal.roles import ENTERPRISE, HELPER, OFFICER, is_bureau_staff, roles_of
 
 from . import transitions as t
-from .models import Approval, Project, ProjectUserObjectPermission
+from .models import Approval, ApprovalMaterial, Project, ProjectUserObjectPermission
 
 HELPER_PERMISSIONS = ("view_project", "view_internal", "act_for_enterprise")
 
@@ -136,6 +136,19 @@ def can_upload_materials(user, project: Project) -> bool:
         is_bureau_staff(user)
         or is_enterprise_user_of(user, project)
         or "act_for_enterprise" in _helper_codenames(user, project)
+    )
+
+
+def material_open_for_upload(approval: Approval, material) -> bool:
+    """A material takes a new version while its approval is open, or, when it was accepted as
+    missing, after the decision too (先取证再补交)."""
+    return approval.is_open or material.state == ApprovalMaterial.State.MISSING
+
+
+def can_upload_material(user, approval: Approval, material) -> bool:
+    """What the page offers and the service allows: the right person, a material still open."""
+    return can_upload_materials(user, approval.project) and material_open_for_upload(
+        approval, material
     )
 
 

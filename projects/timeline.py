@@ -14,7 +14,6 @@ from datetime import date, timedelta
 from .clock import WorkingCalendar
 
 ROW_HEIGHT = 26
-LABEL_WIDTH = 0  # labels sit in the table next to the chart, the SVG holds only the bars
 CHART_WIDTH = 900
 
 

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from portal.errors import NotVisible, refusal_shown
 from portal.events import stream_heads
 from portal.models import User
-from portal.roles import ENTERPRISE, HELPER, OFFICER, STAFF, roles_of
+from portal.roles import ENTERPRISE, HELPER, may_manage_accounts, may_use_queue, roles_of
 
 from . import permissions as perms
 from . import selectors, services
@@ -137,8 +137,7 @@ def project_list(request):
 @login_required
 def approval_queue(request):
     """The officer's department queue, oldest due first, with the actions at hand."""
-    user_roles = roles_of(request.user)
-    if not ({OFFICER, STAFF} & user_roles):
+    if not may_use_queue(request.user):
         raise Http404
     calendar, today = WorkingCalendar.load(), timezone.localdate()
     page = Paginator(selectors.department_queue(request.user), 50).get_page(request.GET.get("page"))
@@ -434,6 +433,8 @@ def project_edit(request, project_id: int):
                         request, _("Invitation sent to %(email)s.") % {"email": person.email}
                     )
                     return redirect("project_edit", project.pk)
+    approvals = list(project.approvals.select_related("item", "department"))
+    refusals = selectors.approval_removal_refusals(approvals)
     return render(
         request,
         "projects/project_edit.html",
@@ -443,7 +444,8 @@ def project_edit(request, project_id: int):
             "facts_form": facts_form,
             "items_form": items_form,
             "invite_form": invite_form,
-            "approvals": project.approvals.all(),
+            "approvals": approvals,
+            "removable": {pk for pk, refusal in refusals.items() if refusal is None},
             "enterprise_users": project.enterprise.users.all(),
         },
     )
@@ -469,7 +471,7 @@ def account(request):
 @login_required
 def users_admin(request):
     """Staff: the accounts, with deactivation."""
-    if STAFF not in roles_of(request.user):
+    if not may_manage_accounts(request.user):
         raise Http404
     users = (
         User.objects.order_by("-is_active", "username")
@@ -482,7 +484,7 @@ def users_admin(request):
 
 @login_required
 def user_deactivate(request, user_id: int):
-    if STAFF not in roles_of(request.user):
+    if not may_manage_accounts(request.user):
         raise Http404
     person = get_object_or_404(User, pk=user_id)
     led = Project.objects.filter(lead_helper=person).order_by("code")

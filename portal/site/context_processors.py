@@ -1,6 +1,6 @@
 from django.utils.translation import gettext as _
 
-from portal.roles import ROLE_LABELS, roles_of
+from portal.roles import ROLE_LABELS, may, roles_of
 from portal.streams import labels
 
 from .navigation import navigation_for
@@ -33,5 +33,6 @@ def portal(request):
         "site_name": _site_name(),
         "main_navigation": navigation_for(user, request.path),
         "user_roles": user_roles,
+        "may": may(user),
         "user_role_labels": [ROLE_LABELS[role] for role in sorted(user_roles)],
     }

@@ -4,6 +4,7 @@ An entry shows when the user has one of its roles (or it is for everyone) and it
 exists: later features add their entries here and they appear once their URL is routed.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -19,6 +20,8 @@ class NavEntry:
     url_name: str
     roles: frozenset[str] | None = None  # None: everyone, signed in or not
     machine_route: bool = False  # not language-prefixed (admin screens)
+    # A rule of portal.roles instead of a list of roles, where the views check that rule.
+    allowed: Callable[[object], bool] | None = None
 
 
 NAV_ENTRIES = [
@@ -26,7 +29,7 @@ NAV_ENTRIES = [
     NavEntry(_("Policies"), "policy_index"),
     NavEntry(_("Approval guides"), "guide_index"),
     NavEntry(_("My projects"), "project_list", frozenset({r.STAFF, r.HELPER, r.ENTERPRISE})),
-    NavEntry(_("Department queue"), "approval_queue", frozenset({r.OFFICER, r.STAFF})),
+    NavEntry(_("Department queue"), "approval_queue", allowed=r.may_use_queue),
     NavEntry(
         _("Meetings"), "meeting_list", frozenset({r.STAFF, r.HELPER, r.OFFICER, r.ENTERPRISE})
     ),
@@ -35,8 +38,9 @@ NAV_ENTRIES = [
         "action_list",
         frozenset({r.STAFF, r.HELPER, r.OFFICER}),
     ),
-    NavEntry(_("Statistics"), "statistics"),
-    NavEntry(_("Back office"), "wagtailadmin_home", frozenset({r.STAFF, r.EDITOR}), True),
+    NavEntry(
+        _("Back office"), "wagtailadmin_home", machine_route=True, allowed=r.may_open_back_office
+    ),
     NavEntry(
         _("My account"),
         "account",
@@ -59,6 +63,8 @@ def navigation_for(user, current_path: str) -> list[dict]:
     items = []
     for entry in NAV_ENTRIES:
         if entry.roles is not None and not (entry.roles & user_roles):
+            continue
+        if entry.allowed is not None and not entry.allowed(user):
             continue
         url = _url(entry)
         if url is None:

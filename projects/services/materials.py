@@ -76,7 +76,7 @@ def material_upload(*, actor: User, material_id: int, upload, now: datetime | No
                 _("Only the project unit, or a helper on its behalf, uploads materials.")
             )
         # A material accepted as missing may still be supplied after the decision (先取证再补交).
-        if not approval.is_open and material.state != ApprovalMaterial.State.MISSING:
+        if not perms.material_open_for_upload(approval, material):
             raise TransitionRefused(
                 _("This approval is %(status)s: its materials can no longer change.")
                 % {"status": approval.get_status_display()},

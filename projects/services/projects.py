@@ -10,7 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from portal.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
+from portal.errors import InvalidInput, NotVisible, PermissionRefused
 from portal.events import emit, user_stream
 from portal.models import User
 from portal.roles import HELPER, STAFF, roles_of
@@ -25,6 +25,7 @@ from ..models import (
     Project,
     Town,
 )
+from ..selectors import approval_removal_refusals
 from ..streams import project_internal_stream, project_stream
 from ._common import (
     now_or,
@@ -257,23 +258,9 @@ def project_approval_remove(*, actor: User, approval_id: int, now: datetime | No
             raise NotVisible(_("Approval not found."))
         if not perms.can_manage_project(actor, approval.project):
             raise PermissionRefused(_("Only bureau staff and the project's helpers do this."))
-        if (
-            approval.status != S.PENDING
-            or approval.materials.filter(versions__isnull=False).exists()
-        ):
-            raise TransitionRefused(
-                _("Only a pending approval with no files yet can be removed; withdraw it instead."),
-                code="not_removable",
-            )
-        needed_by = Approval.objects.filter(
-            project_id=approval.project_id, item__prerequisites=approval.item
-        ).select_related("item")
-        if needed_by:
-            raise TransitionRefused(
-                _("%(names)s need this approval first.")
-                % {"names": "、".join(f"{a.item.code} {a.item.label}" for a in needed_by)},
-                code="needed_by_others",
-            )
+        refusal = approval_removal_refusals([approval])[approval.pk]
+        if refusal is not None:
+            raise refusal
         data = {"approval_id": approval.pk, "code": approval.item.code, "name": approval.item.name}
         project_id = approval.project_id
         approval.delete()

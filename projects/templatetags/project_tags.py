@@ -3,6 +3,7 @@ from django import template
 from portal.streams import event_label as registered_event_label
 from portal.streams import event_subject as registered_event_subject
 
+from .. import permissions as perms
 from ..presentation import BALL_LABELS, COLOUR_LABELS, NEED_LABELS
 
 register = template.Library()
@@ -49,3 +50,9 @@ def localized(names) -> str:
     if translation.get_language() == "en" and names.get("name_en"):
         return names["name_en"]
     return names.get("name", "")
+
+
+@register.filter
+def open_for_upload(material, approval) -> bool:
+    """The service's own rule: may this material take a new version now?"""
+    return perms.material_open_for_upload(approval, material)

@@ -1,5 +1,7 @@
 """The project pages for each role: what is shown, what is not, what can be done."""
 
+import re
+
 import pytest
 from bs4 import BeautifulSoup
 from django.db import connection
@@ -346,3 +348,28 @@ def test_comments_public_and_internal(client, world):
     assert Comment.objects.count() == 2
     client.force_login(world.enterprise2)
     assert client.post(url, {"body": "guess"}).status_code == 404
+
+
+def test_the_edit_page_offers_remove_exactly_where_the_service_allows_it(client, world):
+    """The page and the service read one rule: LAND and PLAN are needed by others, BUILD not."""
+    from projects.selectors import approval_removal_refusals
+
+    client.force_login(world.staff)
+    response = client.get(f"/en/projects/{world.own.pk}/edit/")
+    offered = {
+        int(value)
+        for value in re.findall(r'name="approval" value="(\d+)"', response.content.decode())
+    }
+    approvals = list(world.own.approvals.all())
+    allowed = {pk for pk, refusal in approval_removal_refusals(approvals).items() if not refusal}
+    assert offered == allowed == {world.approval(world.own, "BUILD").pk}
+    land = world.approval(world.own, "LAND")
+    response = client.post(
+        f"/en/projects/{world.own.pk}/edit/", {"what": "remove", "approval": land.pk}, follow=True
+    )
+    assert land.pk in set(world.own.approvals.values_list("pk", flat=True))
+    assert "need this approval first" in response.content.decode()
+    response = client.post(
+        f"/en/projects/{world.own.pk}/edit/", {"what": "remove", "approval": "x"}
+    )
+    assert response.status_code == 404

@@ -78,7 +78,7 @@
 
   function refresh() {
     refreshTimer = null;
-    fetch(window.location.href, { credentials: "same-origin", headers: { "X-Live-Refresh": "1" } })
+    fetch(window.location.href, { credentials: "same-origin" })
       .then(function (response) {
         if (!response.ok) throw new Error(response.status);
         return response.text();
