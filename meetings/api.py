@@ -1,16 +1,16 @@
 """JSON API of meetings, visits and action items. Thin: parse, call a selector or a service."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Literal
 
 from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
 from ninja.responses import Status
 
 from portal.errors import InvalidInput
 from portal.events import stream_heads
 from portal.models import User
+from portal.pagination import limit_offset
 from projects.models import Department
 from projects.selectors import projects_visible_to
 
@@ -71,11 +71,6 @@ class MeetingCreated(MeetingOut):
     warnings: list[Warning]
 
 
-class MeetingPage(Schema):
-    items: list[MeetingOut]
-    count: int
-
-
 class MeetingIn(Schema):
     title: str = Field(..., max_length=200)
     kind: Kind
@@ -117,11 +112,6 @@ class ActionItemOut(Schema):
     status: str
     overdue: bool
     done_note: str
-
-
-class ActionPage(Schema):
-    items: list[ActionItemOut]
-    count: int
 
 
 def meeting_data(user, meeting: Meeting, *, with_streams: bool = False) -> dict:
@@ -187,20 +177,20 @@ def _people(user, payload) -> dict:
 class MeetingFilters(Schema):
     start_from: datetime | None = Field(None, alias="from")
     to: datetime | None = None
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
 
 
-@router.get("/meetings", response=MeetingPage, summary="Meetings and visits visible to me")
+def _meetings(request, page: list[Meeting]) -> list[dict]:
+    return [meeting_data(request.user, meeting) for meeting in page]
+
+
+@router.get("/meetings", response=list[MeetingOut], summary="Meetings and visits visible to me")
+@paginate(limit_offset(50, 500), shape=_meetings)
 def list_meetings(request, filters: Query[MeetingFilters]):
-    queryset = selectors.in_range(
+    return selectors.in_range(
         selectors.meeting_list_queryset(request.user),
         services.aware(filters.start_from) if filters.start_from else None,
         services.aware(filters.to) if filters.to else None,
     )
-    count = queryset.count()
-    page = queryset[filters.offset : filters.offset + filters.limit]
-    return {"items": [meeting_data(request.user, m) for m in page], "count": count}
 
 
 @router.get("/meetings/{meeting_id}", response=MeetingOut, summary="One meeting")
@@ -255,17 +245,10 @@ def cancel_meeting(request, meeting_id: int, payload: CancelIn):
 class ActionFilters(Schema):
     owner: Literal["me"] | None = None
     status: Literal["open", "done", "overdue"] | None = None
-    limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
 
 
-@router.get("/action-items", response=ActionPage, summary="Action items (owner=me: mine)")
-def list_action_items(request, filters: Query[ActionFilters]):
-    queryset = selectors.action_items_for(
-        request.user, owner_me=filters.owner == "me", status=filters.status
-    )
-    count = queryset.count()
-    items = [
+def _action_items(request, page: list) -> list[dict]:
+    return [
         {
             "id": a.pk,
             "meeting_id": a.meeting_id,
@@ -280,6 +263,13 @@ def list_action_items(request, filters: Query[ActionFilters]):
             "overdue": a.is_overdue,
             "done_note": a.done_note,
         }
-        for a in queryset[filters.offset : filters.offset + filters.limit]
+        for a in page
     ]
-    return {"items": items, "count": count}
+
+
+@router.get("/action-items", response=list[ActionItemOut], summary="Action items (owner=me: mine)")
+@paginate(limit_offset(100, 500), shape=_action_items)
+def list_action_items(request, filters: Query[ActionFilters]):
+    return selectors.action_items_for(
+        request.user, owner_me=filters.owner == "me", status=filters.status
+    )

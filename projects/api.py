@@ -1,15 +1,15 @@
 """JSON API for projects, approvals and event streams. Thin: parse, call a selector or service."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from typing import Literal
 
 from django.db.models import Prefetch
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
 
 from portal.events import stream_heads
+from portal.pagination import limit_offset
 
 from .clock import WorkingCalendar
 from .models import Approval, Project
@@ -100,11 +100,6 @@ class ProjectDetail(Schema):
     approvals: list[ApprovalOut]
 
 
-class ProjectPage(Schema):
-    items: list[ProjectSummary]
-    count: int
-
-
 class TransitionIn(Schema):
     action: Literal[ACTIONS]  # type: ignore[valid-type]  # the transition table's actions
     reason: str | None = Field(None, max_length=4000)
@@ -118,8 +113,6 @@ class ProjectFilters(Schema):
     town: int | None = None
     department: int | None = None
     q: str | None = Field(None, max_length=100)
-    limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
 
 
 def _ref(obj) -> dict | None:
@@ -173,7 +166,13 @@ def project_detail_data(user, project: Project) -> dict:
     }
 
 
-@router.get("/projects", response=ProjectPage, summary="Projects visible to the caller")
+def _summaries(request, page: list[Project]) -> list[dict]:
+    today = timezone.localdate()
+    return [_summary(project, today) for project in page]
+
+
+@router.get("/projects", response=list[ProjectSummary], summary="Projects visible to the caller")
+@paginate(limit_offset(50, 200), shape=_summaries)
 def list_projects(request, filters: Query[ProjectFilters]):
     queryset = filter_projects(
         projects_visible_to(request.user),
@@ -182,16 +181,13 @@ def list_projects(request, filters: Query[ProjectFilters]):
         department=filters.department,
         q=filters.q,
     )
-    count = queryset.count()
     # The summaries only count states and look at due dates: load just those columns.
     light = Approval.objects.only("id", "project_id", "status", "due_date")
-    page = list(
+    return (
         queryset.select_related("enterprise", "lead_helper", "town")
         .prefetch_related(Prefetch("approvals", queryset=light))
-        .order_by("-registered_at", "-id")[filters.offset : filters.offset + filters.limit]
+        .order_by("-registered_at", "-id")
     )
-    today = timezone.localdate()
-    return {"items": [_summary(p, today) for p in page], "count": count}
 
 
 @router.get("/projects/{project_id}", response=ProjectDetail, summary="One project")

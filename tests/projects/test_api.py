@@ -281,6 +281,11 @@ def test_list_filters(client, world):
     assert c.get("/api/v1/projects?limit=1").json()["count"] == 2
     assert len(c.get("/api/v1/projects?limit=1").json()["items"]) == 1
     assert c.get("/api/v1/projects?limit=0").status_code == 422
+    assert c.get("/api/v1/projects?limit=201").status_code == 422
+    assert c.get("/api/v1/projects?offset=1").json()["items"][0]["code"] in {"GLASS", "LOGI"}
+    # Offsets beyond what the database can count are refused, never a server error.
+    assert c.get(f"/api/v1/projects?offset={2**63}").status_code == 422
+    assert c.get(f"/api/v1/events?stream=project:1&after={2**64}").status_code == 422
 
 
 def add_projects(world, n):

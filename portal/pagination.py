@@ -1,0 +1,35 @@
+"""API pagination: django-ninja's own limit/offset pagination, with the portal's envelope
+`{items, count}`, bounded inputs, and a `shape` that turns the page's rows into what the
+schema shows (so only the rows of the page are shaped)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
+
+MAX_OFFSET = 2**63 - 1
+
+
+def limit_offset(default: int, maximum: int) -> type[LimitOffsetPagination]:
+    """A pagination class whose `limit` defaults to `default` and stops at `maximum`."""
+
+    class Page(LimitOffsetPagination):
+        class Input(Schema):
+            limit: int = Field(default, ge=1, le=maximum, description="rows per page")
+            offset: int = Field(0, ge=0, le=MAX_OFFSET, description="rows to skip")
+
+        def __init__(self, *, shape: Callable[[Any, list], list] | None = None, **kwargs):
+            super().__init__(max_limit=maximum, **kwargs)
+            self.shape = shape
+
+        def paginate_queryset(self, queryset, pagination, request, **params):
+            page = super().paginate_queryset(queryset, pagination, request, **params)
+            rows = list(page[self.items_attribute])
+            page[self.items_attribute] = self.shape(request, rows) if self.shape else rows
+            return page
+
+    Page.__name__ = f"LimitOffset{default}Max{maximum}"
+    return Page
