@@ -326,11 +326,21 @@ class MembershipSaveMixin:
         except DomainError as error:
             field = "members" if error.field in ("officers", "users", "members") else None
             form.add_error(field, str(error.message))
+            self.produced_error_code = error.code
+            self.produced_error_message = str(error.message)
             return self.form_invalid(form)
 
 
 class MembershipCreateView(MembershipSaveMixin, CreateView):
-    pass
+    def form_invalid(self, form):
+        # A refusal after the row was written and rolled back: the form shows a new row again.
+        if (
+            form.instance.pk is not None
+            and not type(form.instance).objects.filter(pk=form.instance.pk).exists()
+        ):
+            form.instance.pk = None
+            form.instance._state.adding = True
+        return super().form_invalid(form)
 
 
 class MembershipEditView(MembershipSaveMixin, EditView):

@@ -493,3 +493,39 @@ def test_django_admin_only_shows_what_wagtail_edits(client, staff, catalogue, mo
         == 403
     )
     assert type(row).objects.filter(pk=row.pk).exists()
+
+
+def test_a_refused_membership_change_saves_nothing_and_says_why(
+    client, staff, catalogue, monkeypatch
+):
+    from portal.errors import InvalidInput
+    from projects.wagtail_hooks import DepartmentForm, EnterpriseForm
+
+    def refuse(**kwargs):
+        raise InvalidInput("Refused for this test.", field="officers")
+
+    monkeypatch.setattr(DepartmentForm, "add_member", staticmethod(refuse))
+    monkeypatch.setattr(EnterpriseForm, "add_member", staticmethod(refuse))
+    planning = catalogue["planning"]
+    officer = f.user("newcomer", "officer")
+    url = f"/admin/snippets/projects/department/edit/{planning.pk}/"
+    data = edit_form(client, url)
+    data.update({"name": "改名的部门", "members": [str(officer.pk)]})
+
+    response = client.post(url, data)
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["members"] == ["Refused for this test."]
+    planning.refresh_from_db()
+    assert planning.name == "区规划和自然资源局"
+    assert not planning.officers.exists()
+
+    member = f.user("member", "enterprise")
+    response = client.post(
+        "/admin/snippets/projects/enterprise/add/",
+        {"name": "新企业", "name_en": "", "credit_code": "", "members": [str(member.pk)]},
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["members"] == ["Refused for this test."]
+    assert response.context["form"].instance.pk is None
+    assert not Enterprise.objects.filter(name="新企业").exists()
