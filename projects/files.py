@@ -32,10 +32,23 @@ class CheckedUpload:
     size: int
 
 
+NAME_MAX = 200  # StoredFile.original_name
+
+
+def shortened(name: str, limit: int = NAME_MAX) -> str:
+    """A long file name cut in its stem, so that its extension (its kind) survives."""
+    if len(name) <= limit:
+        return name
+    suffix = PurePosixPath(name).suffix
+    if len(suffix) > 10:  # not an extension: just cut
+        return name[:limit]
+    return name[: limit - len(suffix) - 1].rstrip() + "…" + suffix
+
+
 def check_upload(upload, *, field: str = "file") -> CheckedUpload:
     """Refuse, with a message that says why, a file too big or not what its name claims."""
     limit = settings.PORTAL_UPLOAD_MAX_BYTES
-    name = PurePosixPath(str(upload.name or "")).name[:200]
+    name = shortened(PurePosixPath(str(upload.name or "")).name)
     if not name:
         raise InvalidInput(_("Choose a file to upload."), field=field)
     if upload.size == 0:

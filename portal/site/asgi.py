@@ -10,12 +10,14 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from .limits import RequestBodyLimit  # noqa: E402
 from .routing import websocket_urlpatterns  # noqa: E402
 from .websocket_security import WebsocketOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # Bodies over the limit are refused before Django reads them.
+        "http": RequestBodyLimit(django_asgi_app),
         # The validator runs inside the session middleware so that a ticket's user replaces
         # the (anonymous) session user of a client that has no cookie.
         "websocket": AuthMiddlewareStack(

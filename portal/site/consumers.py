@@ -29,7 +29,7 @@ from django.conf import settings
 
 from portal import streams
 from portal.events import last_event_id, serialize_event
-from portal.models import Event, StreamHead
+from portal.models import Event, StreamHead, User
 from portal.realtime import STAFF_GROUP
 from portal.signals import session_fingerprint
 
@@ -40,7 +40,8 @@ logger = logging.getLogger(__name__)
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_SESSION_ENDED = 4001
 CLOSE_DEACTIVATED = 4403
-MAX_RESUME_STREAMS = 2000
+# A tab follows a handful of streams; a resume naming more is refused, not served.
+MAX_RESUME_STREAMS = 200
 PERMISSION_TTL = 60.0
 
 __all__ = ["CLOSE_RECONNECT", "EventsConsumer"]
@@ -135,13 +136,21 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         elif kind == "resume":
             after = content.get("after") or {}
             if not isinstance(after, dict) or len(after) > MAX_RESUME_STREAMS:
-                await self.send_json({"type": "error", "detail": "after: a map of stream -> seq"})
+                await self.send_json(
+                    {
+                        "type": "error",
+                        "detail": f"after: a map of at most {MAX_RESUME_STREAMS} stream -> seq",
+                    }
+                )
                 return
             async with self.lock:
                 for stream, seq in after.items():
-                    if not isinstance(stream, str) or not isinstance(seq, int) or seq < 0:
+                    if not isinstance(seq, int) or not 0 <= seq < 2**63:
                         continue
-                    await self._resume(stream[:80], seq)
+                    if streams.parse(stream) is None:  # no such kind: answered without a query
+                        await self.send_json({"type": "resync", "stream": str(stream)[:80]})
+                        continue
+                    await self._resume(stream, seq)
 
     async def _resume(self, stream: str, seq: int) -> None:
         if not await self._may_read(stream):
@@ -218,8 +227,21 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
             event_type = streams.event_type(event["event"])
             if event_type is not None and event_type.changes_access:
                 hub.forget_user(self.user.pk)  # assignments changed: decide access afresh
+                await self._rejoin_groups()
             if event_type is not None and event_type.ends_session:
                 await self.close(code=CLOSE_DEACTIVATED)
+
+    async def _rejoin_groups(self) -> None:
+        """Join the groups the user's new rights bring (a department, an enterprise), leave
+        the ones they lost, so signals arrive at once rather than through the poller."""
+        wanted = await database_sync_to_async(_fresh_groups)(self.user.pk)
+        for group in set(wanted) - set(self.groups_joined):
+            with contextlib.suppress(Exception):
+                await self.channel_layer.group_add(group, self.channel_name)
+        for group in set(self.groups_joined) - set(wanted):
+            with contextlib.suppress(Exception):
+                await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups_joined = wanted
 
     async def _may_read(self, stream: str) -> bool:
         kind = streams.kind_of(stream)
@@ -238,6 +260,12 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
 
 
 _last_event_id = database_sync_to_async(last_event_id)
+
+
+def _fresh_groups(user_id: int) -> list[str]:
+    """The groups of the user as their rights are now (a fresh object: no cached roles)."""
+    user = User.objects.filter(pk=user_id).first()
+    return streams.groups_for_user(user) if user is not None else []
 
 
 @database_sync_to_async

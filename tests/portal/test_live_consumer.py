@@ -243,3 +243,18 @@ async def test_bad_resume_messages_do_not_break_the_socket(world):
     await ws.send_json_to({"type": "ping"})
     assert await ws.receive_json_from(timeout=3) == {"type": "pong"}
     await ws.disconnect()
+
+
+async def test_a_resume_naming_too_many_streams_is_refused_at_once(world):
+    from portal.site.consumers import MAX_RESUME_STREAMS
+
+    ws = await open_socket(world.helper)
+    many = {f"project:{n}": 0 for n in range(1, MAX_RESUME_STREAMS + 2)}
+    await ws.send_json_to({"type": "resume", "after": many})
+    answer = await ws.receive_json_from(timeout=5)
+    assert answer["type"] == "error" and str(MAX_RESUME_STREAMS) in answer["detail"]
+    # Names no kind accepts are answered with a resync, without reading anything.
+    await ws.send_json_to({"type": "resume", "after": {"nothing:1": 0, "project:x": 0}})
+    got = [await ws.receive_json_from(timeout=5) for _ in range(2)]
+    assert {m["type"] for m in got} == {"resync"}
+    await ws.disconnect()

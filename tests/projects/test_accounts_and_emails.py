@@ -331,3 +331,34 @@ def test_deactivation_through_the_staff_page(client, world):
     assert done.status_code == 302
     client.force_login(world.helper2)
     assert client.get(url).status_code == 404
+
+
+def test_plain_text_emails_show_names_and_reasons_as_typed(
+    world, immediate_tasks, django_capture_on_commit_callbacks
+):
+    """Text emails are not HTML: quotes and angle brackets arrive as typed, not as &quot;."""
+    world.own.name = '汽车玻璃 "二期" <A&B>'
+    world.own.save()
+    land = world.approval(world.own, "LAND")
+    for action in ("receive", "accept"):
+        run(
+            django_capture_on_commit_callbacks,
+            approval_transition,
+            actor=world.officer,
+            approval_id=land.pk,
+            action=action,
+        )
+    run(
+        django_capture_on_commit_callbacks,
+        approval_transition,
+        actor=world.officer,
+        approval_id=land.pk,
+        action="request_supplement",
+        reason='盖章 "不清晰" <见附件> & 重报',
+        missing_materials=["申请表"],
+    )
+    for message in mail.outbox:
+        assert '盖章 "不清晰" <见附件> & 重报' in message.body
+        assert "&quot;" not in message.body + message.subject
+        assert "&lt;" not in message.body + message.subject
+        assert "&amp;" not in message.body + message.subject

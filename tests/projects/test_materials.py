@@ -199,3 +199,12 @@ def test_uploading_through_the_page(client, world):
     assert form.versions.count() == 1
     client.force_login(world.enterprise2)
     assert client.post(url, {"file": pdf()}).status_code == 404
+
+
+def test_a_long_file_name_is_kept_shortened_with_its_extension(world):
+    form = material(world)
+    long_name = "关于" + "汽车玻璃项目用地预审的申请" * 30 + ".pdf"
+    version = material_upload(actor=world.helper, material_id=form.pk, upload=pdf(long_name))
+    stored = version.stored
+    assert len(stored.original_name) == 200
+    assert stored.original_name.startswith("关于汽车玻璃") and stored.original_name.endswith(".pdf")
