@@ -3,20 +3,22 @@
 from datetime import datetime
 
 from django.contrib.auth import authenticate
-from django.db import transaction
-from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from ninja import Field, NinjaAPI, Query, Schema
 from ninja.responses import Status
 from ninja.security import django_auth
-from wagtail.api.v3.auth import BearerTokenAuth
-from wagtail.models import APIToken
 
 from meetings.api import router as meetings_router
 from meetings.views import calendar_feed_url
+from portal.accounts import PortalBearerAuth
 from portal.errors import DomainError
 from portal.events import events_after, stream_heads
-from portal.services import realtime_ticket_issue
+from portal.services import (
+    api_token_create,
+    api_token_expires_at,
+    api_token_revoke,
+    api_tokens_live,
+    realtime_ticket_issue,
+)
 from projects.api import router as projects_router
 from projects.selectors import user_summary
 
@@ -29,7 +31,7 @@ api = NinjaAPI(
         "`Authorization: Bearer <token>` (POST /api/v1/tokens) or, in the browser, the session."
     ),
     # Bearer tokens for programs; the session (with CSRF) for the browser.
-    auth=[BearerTokenAuth(), django_auth],
+    auth=[PortalBearerAuth(), django_auth],
 )
 
 
@@ -51,6 +53,7 @@ class NewToken(Schema):
     id: int
     token: str = Field(..., description="shown once: only a digest is stored")
     name: str
+    expires_at: datetime
 
 
 class TokenOut(Schema):
@@ -59,6 +62,7 @@ class TokenOut(Schema):
     prefix: str
     created: datetime
     last_used_at: datetime | None
+    expires_at: datetime
 
 
 class Problem(Schema):
@@ -89,7 +93,7 @@ class TicketOut(Schema):
 @api.post(
     "/tokens",
     auth=None,
-    response={201: NewToken, 401: Problem},
+    response={201: NewToken, 401: Problem, 409: Problem, 429: Problem},
     tags=["accounts"],
     summary="Exchange a username and password for a bearer token",
 )
@@ -97,21 +101,41 @@ def create_token(request, credentials: Credentials):
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if user is None or not user.is_active:
         return Status(401, {"detail": "Wrong username or password.", "code": "unauthorized"})
-    with transaction.atomic():
-        token, plaintext = APIToken.create_token(user=user, name=credentials.name)
-    return Status(201, {"id": token.pk, "token": plaintext, "name": token.name})
+    token, plaintext = api_token_create(actor=user, name=credentials.name)
+    return Status(
+        201,
+        {
+            "id": token.pk,
+            "token": plaintext,
+            "name": token.name,
+            "expires_at": api_token_expires_at(token),
+        },
+    )
 
 
 @api.get("/tokens", response=list[TokenOut], tags=["accounts"], summary="My live tokens")
 def list_tokens(request):
-    return APIToken.objects.filter(user=request.user, revoked_at__isnull=True).order_by("-created")
+    return [
+        {
+            "id": t.pk,
+            "name": t.name,
+            "prefix": t.prefix,
+            "created": t.created,
+            "last_used_at": t.last_used_at,
+            "expires_at": api_token_expires_at(t),
+        }
+        for t in api_tokens_live(request.user).order_by("-created")
+    ]
 
 
-@api.delete("/tokens/{token_id}", response={204: None}, tags=["accounts"], summary="Revoke one")
+@api.delete(
+    "/tokens/{token_id}",
+    response={204: None, 404: Problem},
+    tags=["accounts"],
+    summary="Revoke one",
+)
 def revoke_token(request, token_id: int):
-    token = get_object_or_404(APIToken, pk=token_id, user=request.user, revoked_at__isnull=True)
-    token.revoked_at = timezone.now()
-    token.save(update_fields=["revoked_at"])
+    api_token_revoke(actor=request.user, token_id=token_id)
     return Status(204, None)
 
 
@@ -123,7 +147,7 @@ def me(request):
 @api.post(
     "/realtime/ticket",
     response={201: TicketOut},
-    auth=BearerTokenAuth(),
+    auth=PortalBearerAuth(),
     tags=["realtime"],
     summary="A one-time ticket to open /ws/events/ without a cookie",
 )

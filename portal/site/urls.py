@@ -11,10 +11,11 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cms import views as cms_views
 from cms.feeds import UpdatesFeed
 from meetings import views as meeting_views
+from portal.accounts import QueuedPasswordResetForm
 from projects import views as project_views
 
 from .api import api
-from .views import PortalLoginView, healthz
+from .views import PortalLoginView, healthz, lockouts
 
 # Machine routes: never language-prefixed.
 urlpatterns = [
@@ -42,6 +43,7 @@ urlpatterns += i18n_patterns(
         name="login",
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/lockouts/", lockouts, name="lockouts"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(),
@@ -55,6 +57,7 @@ urlpatterns += i18n_patterns(
     path(
         "accounts/password/reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=QueuedPasswordResetForm,
             email_template_name="registration/password_reset_email.txt",
             subject_template_name="registration/password_reset_subject.txt",
         ),

@@ -1,8 +1,19 @@
+from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
-from django.http import JsonResponse
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django_tasks_db.models import DBTaskResult
+
+from portal.roles import may_manage_accounts
 
 from .health import channel_layer_status, database_status
 
@@ -22,8 +33,6 @@ def healthz(request):
         "channel_layer": channel_layer_status(),
     }
     if database == "ok":
-        from django_tasks_db.models import DBTaskResult
-
         body["tasks_waiting"] = DBTaskResult.objects.filter(status="READY").count()
     return JsonResponse(body, status=200 if database == "ok" else 503)
 
@@ -35,3 +44,28 @@ class PortalLoginView(LoginView):
 
     def get_default_redirect_url(self):
         return reverse("wagtail_serve", args=[""])
+
+
+@login_required
+def lockouts(request):
+    """Staff: the sign-ins locked after too many failures, and unlocking one."""
+    if not may_manage_accounts(request.user):
+        raise Http404
+    if request.method == "POST":
+        posted = request.POST.get("attempt", "")
+        attempt = (
+            AccessAttempt.objects.filter(pk=int(posted)).first()
+            if posted.isdigit() and int(posted) < 2**63
+            else None
+        )
+        if attempt is not None:
+            axes_reset(username=attempt.username, ip=attempt.ip_address)
+            messages.success(
+                request, _("%(username)s can sign in again.") % {"username": attempt.username}
+            )
+        return redirect("lockouts")
+    locked = AccessAttempt.objects.filter(
+        failures_since_start__gte=settings.AXES_FAILURE_LIMIT
+    ).order_by("-attempt_time")
+    page = Paginator(locked, 50).get_page(request.GET.get("page"))
+    return render(request, "portal/lockouts.html", {"page": page})

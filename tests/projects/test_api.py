@@ -230,7 +230,7 @@ def test_tokens_are_issued_listed_used_and_revoked(client, world):
     created = post_json(client, "/api/v1/tokens", {"username": "helper", "password": "pw"})
     assert created.status_code == 201
     token = created.json()
-    assert set(token) == {"id", "token", "name"}
+    assert set(token) == {"id", "token", "name", "expires_at"}
     auth = {"HTTP_AUTHORIZATION": f"Bearer {token['token']}"}
     listed = client.get("/api/v1/tokens", **auth)
     assert [t["id"] for t in listed.json()] == [token["id"]]
@@ -240,6 +240,51 @@ def test_tokens_are_issued_listed_used_and_revoked(client, world):
     assert client.delete(f"/api/v1/tokens/{other.pk}", **auth).status_code == 404
     assert client.delete(f"/api/v1/tokens/{token['id']}", **auth).status_code == 204
     assert client.get("/api/v1/projects", **auth).status_code == 401
+
+
+def test_tokens_expire_are_capped_and_end_with_a_new_password_or_deactivation(
+    client, world, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.API_TOKENS_PER_USER = 2
+
+    def issue():
+        return post_json(client, "/api/v1/tokens", {"username": "helper", "password": "pw"})
+
+    first, second = issue().json(), issue().json()
+    refused = issue()
+    assert refused.status_code == 409 and refused.json()["code"] == "too_many_tokens"
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {first['token']}"}
+    assert client.get("/api/v1/me", **auth).status_code == 200
+    # 90 days after it was made, a token no longer opens anything.
+    APIToken.objects.filter(pk=first["id"]).update(
+        created=timezone.now() - timedelta(days=settings.API_TOKEN_DAYS, seconds=1)
+    )
+    assert client.get("/api/v1/me", **auth).status_code == 401
+    assert [t["id"] for t in client.get("/api/v1/tokens", **_bearer(second)).json()] == [
+        second["id"]
+    ]
+    # A new password ends every token.
+    world.helper.set_password("a-new-password-2026")
+    world.helper.save()
+    assert client.get("/api/v1/me", **_bearer(second)).status_code == 401
+    # So does a deactivation.
+    third = post_json(
+        client, "/api/v1/tokens", {"username": "helper", "password": "a-new-password-2026"}
+    ).json()
+    assert client.get("/api/v1/me", **_bearer(third)).status_code == 200
+    world.helper.is_active = False
+    world.helper.save()
+    world.helper.is_active = True
+    world.helper.save()
+    assert client.get("/api/v1/me", **_bearer(third)).status_code == 401
+
+
+def _bearer(token: dict) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token['token']}"}
 
 
 def test_an_inactive_user_gets_no_token(client, world):
