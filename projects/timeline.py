@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from .clock import WorkingCalendar
 
 ROW_HEIGHT = 26
+WINDOW_DAYS = 366 * 10
 CHART_WIDTH = 900
 
 
@@ -48,15 +49,23 @@ def build_timeline(
 ) -> Timeline | None:
     if not approvals:
         return None
-    starts = [a.accepted_on for a in approvals if a.accepted_on]
-    ends = [d for a in approvals for d in (a.due_date, a.statutory_due_date, a.decided_on) if d]
-    start = min([*starts, today, *([project.planned_start] if project.planned_start else [])])
-    start -= timedelta(days=3)
-    end = max([*ends, today, *([project.planned_start] if project.planned_start else [])])
-    end += timedelta(days=5)
+
+    # Only dates within a sane window around today size the chart: a bad date already stored
+    # (year 1, year 9999) is left out instead of breaking the page.
+    def sane(day: date | None) -> bool:
+        return day is not None and abs((day - today).days) <= WINDOW_DAYS
+
+    planned = [project.planned_start] if sane(project.planned_start) else []
+    starts = [a.accepted_on for a in approvals if sane(a.accepted_on)]
+    ends = [
+        d for a in approvals for d in (a.due_date, a.statutory_due_date, a.decided_on) if sane(d)
+    ]
+    start = min([*starts, today, *planned]) - timedelta(days=3)
+    end = max([*ends, today, *planned]) + timedelta(days=5)
     total = max(1, calendar.count(start, end))
 
     def x(day: date) -> float:
+        day = min(max(day, start), end)  # a stored date outside the window sits at an edge
         return round(CHART_WIDTH * calendar.count(start, day) / total, 1)
 
     bars, index = [], {}
@@ -111,6 +120,6 @@ def build_timeline(
         bars=bars,
         arrows=arrows,
         today_x=x(today),
-        planned_start_x=x(project.planned_start) if project.planned_start else None,
+        planned_start_x=x(project.planned_start) if planned else None,
         ticks=ticks,
     )

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal.dates import check_date
 from portal.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
 from portal.mail import enqueue_after_commit
 from portal.models import User
@@ -130,6 +131,7 @@ def approval_accept(
                 _("The date to supply missing materials must be after today."),
                 field="materials_due",
             )
+        check_date(materials_due, "materials_due", today)
         required = list(approval.item.prerequisites.all())
         if required:
             approved = set(
@@ -195,6 +197,7 @@ def approval_request_supplement(
             )
         if materials_due is not None and materials_due <= today:
             raise InvalidInput(_("The date to supply must be after today."), field="materials_due")
+        check_date(materials_due, "materials_due", today)
         for material in requested:
             material.state = ApprovalMaterial.State.REQUESTED
             material.due = materials_due

@@ -9,6 +9,7 @@ import holidays
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal.dates import check_date
 from portal.errors import PermissionRefused
 from portal.models import User
 
@@ -68,6 +69,7 @@ def working_day_set(
     now = now_or(now)
     if not perms.is_bureau_staff(actor):
         raise PermissionRefused(_("Only bureau staff change the working-day calendar."))
+    check_date(day, "date")
     with transaction.atomic():
         default = day.weekday() < 5
         if is_working == default and not name:

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal.dates import check_date
 from portal.errors import InvalidInput, NotVisible, PermissionRefused
 from portal.events import emit, user_stream
 from portal.models import User
@@ -97,6 +98,7 @@ def project_register(
         raise InvalidInput(_("A project needs a name."), field="name")
     if stage not in Project.Stage.values:
         raise InvalidInput(_("Unknown stage."), field="stage")
+    check_date(planned_start, "planned_start")
     with transaction.atomic():
         if Project.objects.filter(code=code).exists():
             raise InvalidInput(_("A project with this code exists already."), field="code")
@@ -298,6 +300,8 @@ def project_update(
         raise InvalidInput(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))})
     if "stage" in changes and changes["stage"] not in Project.Stage.values:
         raise InvalidInput(_("Unknown stage."), field="stage")
+    if "planned_start" in changes:
+        check_date(changes["planned_start"], "planned_start")
     if "name" in changes and not (changes["name"] or "").strip():
         raise InvalidInput(_("A project needs a name."), field="name")
     perms.forget_cached_permissions(actor)

@@ -1,6 +1,7 @@
 """The project pages for each role: what is shown, what is not, what can be done."""
 
 import re
+from datetime import date
 
 import pytest
 from bs4 import BeautifulSoup
@@ -8,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from portal.models import Event
-from projects.models import Comment
+from projects.models import Comment, Project
 from projects.services import approval_transition, comment_add
 from tests.projects import factories as f
 from tests.projects.conftest import at
@@ -373,3 +374,30 @@ def test_the_edit_page_offers_remove_exactly_where_the_service_allows_it(client,
         f"/en/projects/{world.own.pk}/edit/", {"what": "remove", "approval": "x"}
     )
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("start", [date(9999, 12, 31), date(1, 1, 1)])
+def test_a_bad_date_already_stored_breaks_no_page(client, world, start):
+    """Stored before the boundary checked it: every page that shows it still renders."""
+    Project.objects.filter(pk=world.own.pk).update(planned_start=start)
+    for user in (world.staff, world.enterprise, world.helper):
+        client.force_login(user)
+        assert client.get(f"/en/projects/{world.own.pk}/").status_code == 200
+        assert client.get("/en/projects/").status_code == 200
+        assert client.get(f"/api/v1/projects/{world.own.pk}").status_code == 200
+
+
+@pytest.mark.parametrize("start", [date(9999, 12, 31), date(1, 1, 1), date(1999, 12, 31)])
+def test_a_date_outside_the_window_is_refused_at_the_boundary(world, start):
+    from portal.errors import InvalidInput
+    from projects.services import project_register, project_update
+
+    with pytest.raises(InvalidInput) as refused:
+        project_update(actor=world.staff, project_id=world.own.pk, planned_start=start)
+    assert refused.value.field == "planned_start" and "2000-01-01" in str(refused.value.message)
+    with pytest.raises(InvalidInput):
+        project_register(
+            actor=world.staff, code="X-1", name="试", enterprise=world.ent_a, planned_start=start
+        )
+    world.own.refresh_from_db()
+    assert world.own.planned_start != start
