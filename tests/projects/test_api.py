@@ -164,7 +164,7 @@ def test_transition_errors_have_status_code_and_reason(client, world):
     ok = post_json(
         c,
         url,
-        {"action": "accept", "missing_materials": ["补充说明"], "materials_due": "2099-01-01"},
+        {"action": "accept", "missing_materials": ["补充说明"], "materials_due": "2049-01-01"},
     )
     assert ok.status_code == 200
     body = ok.json()
@@ -173,7 +173,7 @@ def test_transition_errors_have_status_code_and_reason(client, world):
             "id": body["missing_materials"][0]["id"],
             "name": "补充说明",
             "key": False,
-            "due": "2099-01-01",
+            "due": "2049-01-01",
         }
     ]
     assert body["colour"] in {"on_track", "due_soon", "overdue"}

@@ -132,7 +132,7 @@ def test_a_material_accepted_as_missing_is_completed_by_an_accepted_upload(world
         approval_id=land.pk,
         action="accept",
         missing_materials=["补充说明"],
-        materials_due=date(2099, 1, 1),
+        materials_due=date(2049, 1, 1),
     )
     approval_transition(actor=world.officer, approval_id=land.pk, action="approve")
     land.refresh_from_db()
