@@ -222,3 +222,11 @@ class ProjectFactsForm(forms.ModelForm):
             "planned_start": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "description": forms.Textarea(attrs={"rows": 3}),
         }
+
+
+class MembershipDecisionForm(forms.Form):
+    """Confirm or refuse a person waiting to become a user of an enterprise."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("confirm", _("Confirm")), ("refuse", _("Refuse"))]
+    )

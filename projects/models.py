@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 
@@ -136,11 +137,90 @@ class Enterprise(Bilingual):
     users = models.ManyToManyField(
         settings.AUTH_USER_MODEL, blank=True, related_name="enterprises", verbose_name=_("users")
     )
+    # Users of the enterprise who confirm or refuse a new user asked for by someone else (a
+    # helper's invitation). Set by staff through `enterprise_admin_set`; always among `users`.
+    administrators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="administered_enterprises",
+        verbose_name=_("administrators"),
+    )
 
     class Meta:
         verbose_name = _("enterprise")
         verbose_name_plural = _("enterprises")
         ordering = ["name"]
+
+
+class EnterpriseMembershipRequest(models.Model):
+    """An invited person waiting to become a user of an enterprise: joining would show them
+    projects their inviter may not see, so the enterprise's administrators or staff decide."""
+
+    class Decision(models.TextChoices):
+        PENDING = "pending", _("waiting for confirmation")
+        CONFIRMED = "confirmed", _("confirmed")
+        REFUSED = "refused", _("refused")
+
+    enterprise = models.ForeignKey(
+        Enterprise,
+        on_delete=models.CASCADE,
+        related_name="membership_requests",
+        verbose_name=_("enterprise"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="membership_requests",
+        verbose_name=pgettext_lazy("membership request", "person"),
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    created_at = models.DateTimeField(_("requested at"))
+    decision = models.CharField(
+        pgettext_lazy("membership request", "decision"),
+        max_length=10,
+        choices=Decision.choices,
+        default=Decision.PENDING,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enterprise membership request")
+        verbose_name_plural = _("enterprise membership requests")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "user"],
+                condition=Q(decision="pending"),
+                name="membership_request_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="pending", decided_at__isnull=True)
+                | (~Q(decision="pending") & Q(decided_at__isnull=False)),
+                name="membership_request_decided_when_decided",
+            ),
+        ]
+        indexes = [models.Index(fields=["decision", "enterprise"], name="membership_request_open")]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.enterprise}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.decision == self.Decision.PENDING
 
 
 class Project(Bilingual):

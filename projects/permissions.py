@@ -4,7 +4,9 @@
 - helpers: the projects they are assigned to (guardian object permissions, granted and
   revoked when assignments change);
 - officers: the approvals of their departments and the projects that have one;
-- enterprise users: their own enterprise's projects, public stream only.
+- enterprise users: their own enterprise's projects, public stream only;
+- enterprise administrators (users of it chosen by staff): confirm or refuse its new users.
+An invitation that would show the new account projects its inviter cannot see waits for them.
 """
 
 from guardian.shortcuts import assign_perm, remove_perm
@@ -12,14 +14,20 @@ from guardian.shortcuts import assign_perm, remove_perm
 from portal.roles import ENTERPRISE, HELPER, OFFICER, is_bureau_staff, roles_of
 
 from . import transitions as t
-from .models import Approval, ApprovalMaterial, Project, ProjectUserObjectPermission
+from .models import Approval, ApprovalMaterial, Enterprise, Project, ProjectUserObjectPermission
 
 HELPER_PERMISSIONS = ("view_project", "view_internal", "act_for_enterprise")
 
 
 def forget_cached_permissions(user) -> None:
     """Drop what this user object remembers of its rights (after a grant or a revocation)."""
-    for name in ("_project_perm_cache", "_department_ids", "_enterprise_ids", "_portal_roles"):
+    for name in (
+        "_project_perm_cache",
+        "_department_ids",
+        "_enterprise_ids",
+        "_administered_ids",
+        "_portal_roles",
+    ):
         user.__dict__.pop(name, None)
 
 
@@ -165,6 +173,48 @@ def can_invite_for(user, enterprise_id: int) -> bool:
         permission__codename="act_for_enterprise",
         content_object__enterprise_id=enterprise_id,
     ).exists()
+
+
+def invite_joins_at_once(user, enterprise: Enterprise) -> bool:
+    """May this inviter's invitation make the person a user of the enterprise at once?
+
+    Joining shows every project of the enterprise, so only when that widens nobody's sight:
+    staff, or an enterprise without users yet whose every project the inviter sees already.
+    Otherwise the enterprise's administrators or staff confirm (a helper who registered one
+    project for a company must not reach its other projects through an account they control).
+    """
+    if is_bureau_staff(user):
+        return True
+    if enterprise.users.exists():
+        return False
+    return all(can_view_project(user, project) for project in enterprise.projects.all())
+
+
+def _administered_ids(user) -> set[int]:
+    cached = getattr(user, "_administered_ids", None)
+    if cached is None:
+        cached = user._administered_ids = (
+            # An administrator taken off the enterprise's users decides nothing for it.
+            set(user.administered_enterprises.filter(users=user).values_list("id", flat=True))
+            if ENTERPRISE in roles_of(user)
+            else set()
+        )
+    return cached
+
+
+def is_enterprise_administrator(user, enterprise_id: int | None = None) -> bool:
+    """Administers this enterprise (or, without an id, any enterprise)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    ids = _administered_ids(user)
+    return bool(ids) if enterprise_id is None else enterprise_id in ids
+
+
+def can_decide_membership(user, enterprise_id: int) -> bool:
+    """Confirm or refuse a new user of an enterprise: staff and its administrators."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    return is_bureau_staff(user) or is_enterprise_administrator(user, enterprise_id)
 
 
 def allowed_actions(user, approval: Approval) -> list[str]:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.errors import NotVisible, TransitionRefused
-from portal.models import Event
+from portal.models import Event, User
 from portal.roles import roles_of
 
 from . import permissions as perms
@@ -21,12 +21,13 @@ from .models import (
     ApprovalMaterial,
     ApprovalPause,
     Comment,
+    EnterpriseMembershipRequest,
     MaterialVersion,
     Project,
     ProjectUserObjectPermission,
     StoredFile,
 )
-from .streams import project_internal_stream, project_stream
+from .streams import MEMBERSHIP_EVENTS, project_internal_stream, project_stream
 
 
 def projects_visible_to(user) -> QuerySet[Project]:
@@ -339,3 +340,49 @@ def approval_removal_refusals(approvals: list[Approval]) -> dict[int, Transition
         else:
             refusals[approval.pk] = None
     return refusals
+
+
+# --- enterprise membership ------------------------------------------------------------------
+
+
+def membership_requests_to_decide(user) -> QuerySet[EnterpriseMembershipRequest]:
+    """The pending requests this user may confirm or refuse: staff all, an enterprise's
+    administrators those of the enterprises they administer; oldest first."""
+    pending = EnterpriseMembershipRequest.objects.filter(
+        decision=EnterpriseMembershipRequest.Decision.PENDING
+    )
+    if not user.is_authenticated or not user.is_active:
+        return pending.none()
+    if not perms.is_bureau_staff(user):
+        pending = pending.filter(enterprise_id__in=perms._administered_ids(user))
+    return pending.select_related("enterprise", "user", "requested_by").order_by("created_at", "id")
+
+
+def pending_membership_requests(enterprise_id: int) -> QuerySet[EnterpriseMembershipRequest]:
+    """The people still waiting to join an enterprise (for those who manage one of its
+    projects: who they invited and is not confirmed yet)."""
+    return (
+        EnterpriseMembershipRequest.objects.filter(
+            enterprise_id=enterprise_id, decision=EnterpriseMembershipRequest.Decision.PENDING
+        )
+        .select_related("user")
+        .order_by("created_at", "id")
+    )
+
+
+def membership_changes(user) -> QuerySet[Event]:
+    """Staff: every change of who belongs to or administers an enterprise, newest first, as
+    written on the person's own stream (invited, added, removed, confirmed, refused, admin)."""
+    if not perms.is_bureau_staff(user):
+        return Event.objects.none()
+    return (
+        Event.objects.filter(stream__startswith="user:", event__in=list(MEMBERSHIP_EVENTS))
+        .select_related("actor")
+        .order_by("-at", "-id")
+    )
+
+
+def people_of_user_streams(events) -> dict[int, User]:
+    """The person of each event's `user:<id>` stream, in one query."""
+    ids = {int(e.stream.split(":")[1]) for e in events if e.stream.startswith("user:")}
+    return User.objects.in_bulk(ids)

@@ -177,3 +177,56 @@ EVENT_TYPES = [
         changes_access=True,
     ),
 ]
+
+
+def _membership(data: dict[str, Any]) -> str:
+    """`<enterprise>: <person>` for a notice to the enterprise's administrators."""
+    person = data.get("person")
+    name = _person(person) if isinstance(person, dict) else ""
+    enterprise = localized(data.get("enterprise"))
+    return f"{enterprise}: {name}" if name else enterprise
+
+
+EVENT_TYPES += [
+    # On the administrators' own streams: someone asks for a new user of their enterprise.
+    EventType(
+        "enterprise.membership_requested",
+        _("asks you to confirm a new user of"),
+        _membership,
+    ),
+    # On the invited person's stream: the request was decided.
+    EventType(
+        "enterprise.membership_confirmed",
+        _("confirmed you as a user of"),
+        lambda data: localized(data.get("enterprise")),
+        changes_access=True,
+    ),
+    EventType(
+        "enterprise.membership_refused",
+        _("refused your access to"),
+        lambda data: localized(data.get("enterprise")),
+    ),
+    # On the person's stream: staff made them (or no longer) an administrator.
+    EventType(
+        "enterprise.admin_granted",
+        _("made you an administrator of"),
+        lambda data: localized(data.get("enterprise")),
+    ),
+    EventType(
+        "enterprise.admin_revoked",
+        _("took you off the administrators of"),
+        lambda data: localized(data.get("enterprise")),
+    ),
+]
+
+# What the staff's membership review lists (the changes written on the person's own stream),
+# each with the word the review shows for it.
+MEMBERSHIP_EVENTS = {
+    "enterprise.user_invited": _("invited"),
+    "enterprise.user_added": _("added"),
+    "enterprise.user_removed": _("removed"),
+    "enterprise.membership_confirmed": _("confirmed"),
+    "enterprise.membership_refused": _("refused"),
+    "enterprise.admin_granted": _("made administrator"),
+    "enterprise.admin_revoked": _("no longer administrator"),
+}

@@ -27,4 +27,11 @@ urlpatterns = [
     path("accounts/", views.account, name="account"),
     path("accounts/users/", views.users_admin, name="users_admin"),
     path("accounts/users/<int:user_id>/deactivate/", views.user_deactivate, name="user_deactivate"),
+    path("accounts/requests/", views.membership_requests, name="membership_requests"),
+    path(
+        "accounts/requests/<int:request_id>/",
+        views.membership_request_decide,
+        name="membership_request_decide",
+    ),
+    path("accounts/memberships/", views.membership_review, name="membership_review"),
 ]

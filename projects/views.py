@@ -19,7 +19,14 @@ from django.views.decorators.http import require_POST, require_safe
 from portal.errors import NotVisible, refusal_shown
 from portal.events import stream_heads
 from portal.models import User
-from portal.roles import ENTERPRISE, HELPER, may_manage_accounts, may_use_queue, roles_of
+from portal.roles import (
+    ENTERPRISE,
+    HELPER,
+    is_bureau_staff,
+    may_manage_accounts,
+    may_use_queue,
+    roles_of,
+)
 
 from . import permissions as perms
 from . import selectors, services
@@ -30,6 +37,7 @@ from .forms import (
     DeactivateForm,
     HelpersForm,
     InviteForm,
+    MembershipDecisionForm,
     ProfileForm,
     ProjectFactsForm,
     ProjectFilterForm,
@@ -39,6 +47,7 @@ from .forms import (
     UploadForm,
 )
 from .models import Approval, Project
+from .streams import MEMBERSHIP_EVENTS, localized
 from .timeline import build_timeline
 from .transitions import TRANSITIONS
 
@@ -429,9 +438,14 @@ def project_edit(request, project_id: int):
                         name=invite_form.cleaned_data["name"],
                         language=invite_form.cleaned_data["language"],
                     )
-                    messages.success(
-                        request, _("Invitation sent to %(email)s.") % {"email": person.email}
-                    )
+                    if person.enterprises.filter(pk=project.enterprise_id).exists():
+                        text = _("Invitation sent to %(email)s.")
+                    else:
+                        text = _(
+                            "Invitation sent to %(email)s. They see the enterprise's projects "
+                            "once its administrator or the bureau confirms them."
+                        )
+                    messages.success(request, text % {"email": person.email})
                     return redirect("project_edit", project.pk)
     approvals = list(project.approvals.select_related("item", "department"))
     refusals = selectors.approval_removal_refusals(approvals)
@@ -447,6 +461,7 @@ def project_edit(request, project_id: int):
             "approvals": approvals,
             "removable": {pk for pk, refusal in refusals.items() if refusal is None},
             "enterprise_users": project.enterprise.users.all(),
+            "waiting": selectors.pending_membership_requests(project.enterprise_id),
         },
     )
 
@@ -509,4 +524,79 @@ def user_deactivate(request, user_id: int):
             "roles": roles_of(person),
             "is_enterprise": ENTERPRISE in roles_of(person),
         },
+    )
+
+
+# --- enterprise membership ---------------------------------------------------------------------
+
+
+@require_safe
+@login_required
+def membership_requests(request):
+    """People waiting to become users of an enterprise: its administrators and staff decide."""
+    user = request.user
+    if not (is_bureau_staff(user) or perms.is_enterprise_administrator(user)):
+        raise Http404
+    page = Paginator(selectors.membership_requests_to_decide(user), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "projects/membership_requests.html",
+        {"page": page, "form": MembershipDecisionForm()},
+    )
+
+
+@require_POST
+@login_required
+def membership_request_decide(request, request_id: int):
+    form = MembershipDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose confirm or refuse."))
+        return redirect("membership_requests")
+    confirm = form.cleaned_data["decision"] == "confirm"
+    decide = (
+        services.enterprise_membership_confirm if confirm else services.enterprise_membership_refuse
+    )
+    with refusal_shown(request) as outcome:
+        decided = decide(actor=request.user, request_id=request_id)
+    if outcome.ok:
+        names = {"person": decided.user.get_full_name(), "enterprise": decided.enterprise.label}
+        messages.success(
+            request,
+            (
+                _("%(person)s is now a user of %(enterprise)s.")
+                if confirm
+                else _("%(person)s will not see the projects of %(enterprise)s.")
+            )
+            % names,
+        )
+    return redirect("membership_requests")
+
+
+@require_safe
+@login_required
+def membership_review(request):
+    """Staff: every recent change of who belongs to an enterprise, and who is still waiting."""
+    if not is_bureau_staff(request.user):
+        raise Http404
+    page = Paginator(selectors.membership_changes(request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    people = selectors.people_of_user_streams(page)
+    rows = [
+        {
+            "event": event,
+            "change": MEMBERSHIP_EVENTS[event.event],
+            "person": people.get(int(event.stream.split(":")[1])),
+            "enterprise": localized(event.data.get("enterprise")),
+            "pending": event.data.get("pending", False),
+        }
+        for event in page
+    ]
+    waiting = selectors.membership_requests_to_decide(request.user)
+    return render(
+        request,
+        "projects/membership_review.html",
+        {"page": page, "rows": rows, "waiting": waiting[:20], "waiting_count": waiting.count()},
     )

@@ -24,6 +24,9 @@ from .materials import material_review, material_upload, store_file
 from .membership import (
     department_officer_add,
     department_officer_remove,
+    enterprise_admin_set,
+    enterprise_membership_confirm,
+    enterprise_membership_refuse,
     enterprise_user_add,
     enterprise_user_remove,
 )
@@ -51,6 +54,9 @@ __all__ = [
     "deadline_sweep",
     "department_officer_add",
     "department_officer_remove",
+    "enterprise_admin_set",
+    "enterprise_membership_confirm",
+    "enterprise_membership_refuse",
     "enterprise_user_add",
     "enterprise_user_invite",
     "enterprise_user_remove",

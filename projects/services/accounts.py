@@ -28,8 +28,10 @@ from ..models import (
 from ..notifications import send_invitation
 from ..streams import project_internal_stream
 from ._common import (
+    names,
     now_or,
 )
+from .membership import apply_change, person_data, request_membership
 from .projects import set_helpers
 
 S = Approval.Status
@@ -45,7 +47,12 @@ def enterprise_user_invite(
     language: str = "zh-hans",
     now: datetime | None = None,
 ) -> User:
-    """Create an enterprise user and email them a link to set their password (it expires)."""
+    """Create an enterprise user and email them a link to set their password (it expires).
+
+    They join the enterprise at once when the inviter is staff, or the enterprise has no users
+    yet and the inviter sees all its projects; otherwise a membership request waits for the
+    enterprise's administrators or staff (`enterprise_membership_confirm`).
+    """
 
     now = now_or(now)
     email = (email or "").strip().lower()
@@ -80,14 +87,47 @@ def enterprise_user_invite(
         user.save()
         group_name = group_name_of(ENTERPRISE)
         user.groups.add(Group.objects.get_or_create(name=group_name)[0])
-        enterprise.users.add(user)
+        # Joining shows every project of the enterprise: at once only when that shows the
+        # account nothing its inviter could not see; otherwise the enterprise's administrators
+        # or staff confirm first.
+        at_once = perms.invite_joins_at_once(actor, enterprise)
+        emit(
+            stream=user_stream(user.pk),
+            event="enterprise.user_invited",
+            actor=actor,
+            at=now,
+            data={
+                "username": user.username,
+                "name": name,
+                "person": person_data(user),
+                "enterprise": {"id": enterprise.pk, **names(enterprise)},
+                "pending": not at_once,
+            },
+        )
+        if at_once:
+            apply_change(
+                actor=actor,
+                target=enterprise,
+                user=user,
+                add=True,
+                event="enterprise.user_added",
+                now=now,
+                extra={"invited": True},
+            )
+        else:
+            request_membership(actor=actor, enterprise=enterprise, user=user, now=now)
         for project_id in enterprise.projects.values_list("pk", flat=True):
             emit(
                 stream=project_internal_stream(project_id),
                 event="enterprise.user_invited",
                 actor=actor,
                 at=now,
-                data={"username": user.username, "name": name, "enterprise": enterprise.name},
+                data={
+                    "username": user.username,
+                    "name": name,
+                    "enterprise": enterprise.name,
+                    "pending": not at_once,
+                },
             )
         enqueue_after_commit(send_invitation, user.pk, actor.pk)
     return user

@@ -59,13 +59,13 @@ def test_a_supplement_request_emails_the_enterprise_and_the_lead_helper_once_eac
         action="request_supplement",
         reason="盖章不清晰",
         missing_materials=["申请表"],
-        materials_due=date(2099, 1, 5),
+        materials_due=date(2049, 1, 5),
     )
     assert sorted(m.to[0] for m in mail.outbox) == ["enterprise@example.cn", "helper@example.cn"]
     by_recipient = {m.to[0]: m for m in mail.outbox}
     chinese = by_recipient["enterprise@example.cn"]
     assert "补正" in chinese.subject or "补充" in chinese.subject
-    assert "盖章不清晰" in chinese.body and "2099-01-05" in chinese.body
+    assert "盖章不清晰" in chinese.body and "2049-01-05" in chinese.body
     assert f"https://portal.example.gov.cn/projects/{world.own.pk}/" in chinese.body
     english = by_recipient["helper@example.cn"]
     assert english.subject.startswith("Supplement needed:")
@@ -219,8 +219,10 @@ def test_inviting_an_enterprise_user_sends_a_link_that_sets_a_password(
         language="zh-hans",
     )
     assert user.email == "li.ming@glass.cn" and not user.has_usable_password()
-    assert world.ent_a.users.filter(pk=user.pk).exists()
+    # A helper's invitation to an enterprise that has users waits for its administrator.
+    assert not world.ent_a.users.filter(pk=user.pk).exists()
     assert len(mail.outbox) == 1
+    assert "玻璃公司" in mail.outbox[0].body and "确认" in mail.outbox[0].body
     link = re.search(r"https://portal\.example\.gov\.cn(/accounts/reset/\S+/)", mail.outbox[0].body)
     assert link, mail.outbox[0].body
     form = client.get(link.group(1), follow=True)
@@ -247,6 +249,9 @@ def test_an_invitation_link_expires(
         email="late@glass.cn",
         name="迟到",
     )
+    # Staff invite: the person is a user at once, and the email says nothing of waiting.
+    assert world.ent_a.users.filter(username="late@glass.cn").exists()
+    assert "玻璃公司" in mail.outbox[0].body and "确认" not in mail.outbox[0].body
     link = re.search(
         r"https://portal\.example\.gov\.cn(/accounts/reset/\S+/)", mail.outbox[0].body
     ).group(1)
@@ -277,7 +282,7 @@ def test_who_may_invite_and_bad_input(world):
         )
 
 
-def test_password_reset_by_email(client, world):
+def test_password_reset_by_email(client, world, immediate_tasks):
     response = client.post("/en/accounts/password/reset/", {"email": "enterprise@example.cn"})
     assert response.status_code == 302
     assert len(mail.outbox) == 1
