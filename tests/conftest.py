@@ -1,6 +1,7 @@
 import os
 import socket
 from contextlib import closing
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -99,3 +100,135 @@ def make_user(db):
         return user
 
     return make
+
+
+# --- the demo, seeded once per session ----------------------------------------------------------
+#
+# `seed_demo` replays months of history through the services: seconds per run. The tests that
+# need it request `seeded_demo`; it is seeded once, inside a transaction that stays open while
+# they run, and each of them runs in a savepoint of it (pytest-django's usual per-test atomic),
+# so whatever a test changes, re-seeding or resetting included, goes with its own rollback.
+# Those tests run together at the end of the database tests; after the last of them the
+# transaction is rolled back, so every other test finds the database as the migrations left it.
+
+DEMO_PASSWORD = "s3cret-pw"  # noqa: S105 - a test password
+DEMO_FIXTURE = "seeded_demo"
+
+
+def _uses_demo(item) -> bool:
+    return item is not None and DEMO_FIXTURE in getattr(item, "fixturenames", ())
+
+
+class SharedDemo:
+    """The demo seeded into the test database in a transaction that is rolled back later."""
+
+    password = DEMO_PASSWORD
+
+    def __init__(self) -> None:
+        self._atomic = None
+        self._blocker = None
+        self._files: dict[Path, bytes] = {}
+
+    @property
+    def active(self) -> bool:
+        return self._atomic is not None
+
+    def open(self, blocker) -> None:
+        from django.core.management import call_command
+        from django.db import transaction
+        from django.utils import translation
+
+        self._blocker = blocker
+        # As a unit test would run it: English active, the in-memory channel layer.
+        with (
+            blocker.unblock(),
+            translation.override("en"),
+            override_settings(CHANNEL_LAYERS=IN_MEMORY_LAYER),
+        ):
+            before = _media_files()
+            atomic = transaction.atomic()
+            atomic._from_testcase = True  # as TestCase's own: durable blocks may run inside
+            atomic.__enter__()
+            try:
+                call_command("seed_demo", "--password", DEMO_PASSWORD, verbosity=0)
+            except BaseException:
+                transaction.set_rollback(True)
+                atomic.__exit__(None, None, None)
+                raise
+            self._atomic = atomic
+        # The photos of the demo findings: a test that resets the demo deletes them on disk.
+        self._files = {path: path.read_bytes() for path in _media_files() - before}
+
+    def restore_files(self) -> None:
+        for path, content in self._files.items():
+            if not path.exists():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(content)
+
+    def close(self) -> None:
+        from django.core.cache import caches
+        from django.db import transaction
+
+        if self._atomic is None:
+            return
+        with self._blocker.unblock():
+            transaction.set_rollback(True)
+            self._atomic.__exit__(None, None, None)
+        self._atomic = None
+        for path in self._files:
+            path.unlink(missing_ok=True)
+        self._files = {}
+        for cache in caches.all():
+            cache.clear()  # e.g. Wagtail's site root paths, of pages that are gone now
+
+
+SHARED_DEMO = SharedDemo()
+
+
+def _media_files() -> set[Path]:
+    from django.conf import settings
+
+    root = Path(settings.MEDIA_ROOT)
+    return {path for path in root.rglob("*") if path.is_file()} if root.exists() else set()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """The tests on the shared demo go last; pytest-django's reordering (database tests first,
+    then transactional ones, then the rest) keeps that order within its groups, so they end the
+    database tests, together."""
+    items.sort(key=_uses_demo)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    result = yield
+    if SHARED_DEMO.active and not _uses_demo(nextitem):
+        SHARED_DEMO.close()  # the next test expects a database without the demo
+    return result
+
+
+@pytest.fixture(scope="session")
+def shared_demo(django_db_setup, django_db_blocker):
+    SHARED_DEMO.open(django_db_blocker)
+    yield SHARED_DEMO
+    SHARED_DEMO.close()
+
+
+@pytest.fixture
+def seeded_demo(shared_demo, db):
+    """The whole demo, as `seed_demo --password DEMO_PASSWORD` leaves it; seeded once.
+
+    The test runs in a savepoint: what it changes is rolled back after it.
+    """
+    from django.core.cache import caches
+    from django.core.management import call_command
+
+    if not shared_demo.active:
+        # Closed for a test that wanted an empty database (tests run out of the usual order):
+        # seed it for this test alone.
+        call_command("seed_demo", "--password", DEMO_PASSWORD, verbosity=0)
+    yield shared_demo
+    shared_demo.restore_files()
+    for cache in caches.all():
+        cache.clear()

@@ -1,15 +1,15 @@
 """The demo's public pages: what `seed_demo` promises a visitor (idempotency: tests/portal)."""
 
 import pytest
-from django.core.management import call_command
 
 from cms.models import InterpretationPage, NewsPage, PolicyIndexPage, PolicyPage, PolicyStatus
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_has_policies_interpretations_news_and_guides_in_both_languages(client):
-    call_command("seed_demo", verbosity=0)
+def test_the_demo_has_policies_interpretations_news_and_guides_in_both_languages(
+    seeded_demo, client
+):
     zh = PolicyPage.objects.filter(locale__language_code="zh-hans").live()
     assert zh.count() >= 12
     statuses = {p.status for p in zh}

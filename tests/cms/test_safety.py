@@ -126,11 +126,8 @@ def test_catalogue_text_is_escaped_on_the_guides(client, db):
     assert "&lt;script&gt;" in html
 
 
-def test_the_demo_pages_contain_no_markup_beyond_the_features(db):
-    from cms.demo import seed_home_pages, seed_public_pages
-
-    seed_home_pages()
-    seed_public_pages()
+def test_the_demo_pages_contain_no_markup_beyond_the_features(seeded_demo):
+    assert PolicyPage.objects.exists()
     for page in PolicyPage.objects.all():
         html = str(page.body)
         assert "<script" not in html and "style=" not in html, page.title

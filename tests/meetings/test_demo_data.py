@@ -26,8 +26,9 @@ PLANNING = "区规划和自然资源局"
 
 
 @pytest.fixture
-def seeded():
-    call_command("seed_demo", verbosity=0)
+def seeded(seeded_demo):
+    """The demo as `seed_demo` leaves it, seeded once for the session (tests/conftest.py)."""
+    return seeded_demo
 
 
 def user(username: str) -> User:

@@ -29,8 +29,9 @@ def snapshot():
     }
 
 
-def test_seed_creates_every_demo_account_with_the_given_password():
-    call_command("seed_demo", "--password", "s3cret-pw", verbosity=0)
+def test_seed_creates_every_demo_account_with_the_given_password(seeded_demo):
+    # The shared demo is `seed_demo --password <seeded_demo.password>` (tests/conftest.py).
+    assert seeded_demo.password == "s3cret-pw"
     for username, roles in ACCOUNTS.items():
         user = authenticate(username=username, password="s3cret-pw")
         assert user is not None, username
@@ -41,15 +42,13 @@ def test_seed_creates_every_demo_account_with_the_given_password():
     assert not User.objects.get(username="enterprise").has_perm("wagtailadmin.access_admin")
 
 
-def test_seed_twice_leaves_the_same_data():
-    call_command("seed_demo", verbosity=0)
+def test_seed_twice_leaves_the_same_data(seeded_demo):
     first = snapshot()
     call_command("seed_demo", verbosity=0)
     assert snapshot() == first
 
 
-def test_seed_makes_a_chinese_home_page_with_an_english_translation(client):
-    call_command("seed_demo", verbosity=0)
+def test_seed_makes_a_chinese_home_page_with_an_english_translation(seeded_demo, client):
     home = Site.objects.get(is_default_site=True).root_page.specific
     assert isinstance(home, HomePage)
     assert home.locale.language_code == "zh-hans"
@@ -57,8 +56,7 @@ def test_seed_makes_a_chinese_home_page_with_an_english_translation(client):
     assert client.get("/en/").context["page"].title == "Major-Project Service Portal"
 
 
-def test_reset_rebuilds_the_demo_data():
-    call_command("seed_demo", verbosity=0)
+def test_reset_rebuilds_the_demo_data(seeded_demo):
     User.objects.filter(username="helper").update(name="changed")
     HomePage.objects.update(hotline="000")
     call_command("seed_demo", "--reset", verbosity=0)
