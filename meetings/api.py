@@ -253,10 +253,11 @@ def _action_items(request, page: list) -> list[dict]:
             "id": a.pk,
             "meeting_id": a.meeting_id,
             "meeting": a.meeting.title,
-            "project_id": a.project_id,
+            # Owning an action item opens neither its project nor other companies' people.
+            "project_id": a.project_id if a.project_shown else None,
             "decision": a.decision,
             "title": a.title,
-            "owner": a.owner_user.username if a.owner_user_id else None,
+            "owner": a.owner_user.username if a.owner_user_id and a.owner_shown else None,
             "owner_department": a.owner_department.name if a.owner_department_id else None,
             "due_date": a.due_date,
             "status": a.status,

@@ -14,7 +14,9 @@ the same data: meetings whose title exists are skipped.
 One rule keeps the project streams chronological: `seed_projects` has already written each
 project's history up to yesterday, and an action item about a project also writes an event on
 the project's stream. A follow-up decided before the project's latest event is therefore
-recorded without the project link (its title names the project); the recent ones keep it.
+recorded without the project link, and linked to its project and agenda item once the whole
+history is written (no event: the project's timeline would go back in time); the recent ones
+keep it from the start. Linked, it shows only to those who may see its project.
 """
 
 from __future__ import annotations
@@ -661,6 +663,8 @@ class _Seeder:
         self.meetings: dict[str, Meeting] = {}
         self.agenda: dict[str, list[int]] = {}
         self.actions: dict[tuple[str, int], ActionItem] = {}
+        # Follow-ups recorded without their project, to link once the history is written.
+        self.links: dict[tuple[str, int], tuple[Project, int | None]] = {}
         self._load()
 
     def _load(self) -> None:
@@ -772,6 +776,10 @@ class _Seeder:
             if timezone.localdate(at) >= self.days.today:
                 raise ValueError("the demo writes history only: every step is before today")
             step(at)
+        for key, (project, agenda_item_id) in self.links.items():
+            ActionItem.objects.filter(pk=self.actions[key].pk).update(
+                project=project, agenda_item_id=agenda_item_id
+            )
 
     # --- the steps ----------------------------------------------------------------------------
 
@@ -851,6 +859,7 @@ class _Seeder:
         project = self.projects[code] if code else None
         if project is not None and not self._stream_allows(project, now):
             # The project's stream already has later events: keep it chronological.
+            self.links[(spec.title, index)] = (project, agenda_item_id)
             project, agenda_item_id = None, None
         due_date = None
         if action.due_of and code:
@@ -940,6 +949,10 @@ def delete_meetings() -> None:
         streams = [meeting_stream(i) for i in ids] + [meeting_internal_stream(i) for i in ids]
         Event.objects.filter(stream__in=streams).delete()
         StreamHead.objects.filter(stream__in=streams).delete()
+        # An enterprise user's answer is on record in their own stream (services.meeting_respond).
+        Event.objects.filter(
+            stream__startswith="user:", event="meeting.answered", data__meeting_id__in=ids
+        ).delete()
         photos = StoredFile.objects.filter(findings__meeting_id__in=ids).distinct()
         for stored in photos:
             # The file goes once the rows are gone for good.

@@ -113,4 +113,3 @@ def feed_calendar(
 
 def parse(data: bytes) -> icalendar.Calendar:
     return icalendar.Calendar.from_ical(data)
-

@@ -6,9 +6,11 @@ from django.utils import translation
 from django_tasks import task
 
 from portal import mail
+from portal.errors import NotVisible
 
 from .ical import meeting_calendar
 from .models import Meeting
+from .selectors import meeting_for
 
 
 def meeting_url(meeting: Meeting, language: str) -> str:
@@ -19,10 +21,11 @@ def meeting_url(meeting: Meeting, language: str) -> str:
 def send_meeting_email(
     meeting_id: int, method: str, sequence: int, user_ids: list[int] | None = None
 ) -> int:
-    """Email the invitation (REQUEST) or cancellation (CANCEL) to the participants."""
+    """Email the invitation (REQUEST) or cancellation (CANCEL) to the participants, each
+    with the meeting as they may see it (their projects' agenda, the people they may see)."""
     meeting = (
         Meeting.objects.select_related("organiser")
-        .prefetch_related("participants__user", "agenda")
+        .prefetch_related("participants__user")
         .get(pk=meeting_id)
     )
     if meeting.sequence != sequence and method == "REQUEST":
@@ -34,17 +37,21 @@ def send_meeting_email(
             continue
         if user_ids is not None and user.pk not in user_ids:
             continue
+        try:
+            theirs = meeting_for(user, meeting.pk)
+        except NotVisible:
+            continue
         language = mail.language_of(user)
         url = meeting_url(meeting, language)
         context = {
-            "meeting": meeting,
+            "meeting": theirs,
             "user": user,
             "url": url,
             "method": method,
             "update": meeting.sequence > 0,
         }
         with translation.override(language):
-            ics = meeting_calendar(meeting, method=method, url=url)
+            ics = meeting_calendar(theirs, method=method, url=url)
         mail.send_to(
             user,
             "meetings/email/invitation",

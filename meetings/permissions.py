@@ -1,11 +1,16 @@
 """Who may see and do what with meetings and visits: one place.
 
 - staff: everything; the organiser: their meeting;
-- participants see it; enterprise participants never see the internal record;
+- participants see it; of its agenda, minutes, decisions and findings only what is about a
+  project they may see (being invited opens no project: `selectors.meeting_scope`);
+- the internal record is for the bureau side only (staff, helpers, officers), never for an
+  enterprise user;
+- the bureau side sees every participant; anyone else sees the organiser, the bureau side and
+  the people of their own enterprise, never another company's people;
 - staff and helpers schedule meetings and visits.
 """
 
-from portal.roles import ENTERPRISE, HELPER, STAFF, is_bureau_staff, roles_of
+from portal.roles import ENTERPRISE, HELPER, OFFICER, STAFF, is_bureau_staff, roles_of
 
 from .models import Meeting
 
@@ -36,12 +41,26 @@ def can_view_meeting(user, meeting: Meeting) -> bool:
     )
 
 
+def is_bureau_side(user) -> bool:
+    """Staff, helpers and officers; an enterprise user never, whatever else they are."""
+    if is_bureau_staff(user):
+        return True
+    roles = roles_of(user)
+    return ENTERPRISE not in roles and bool({HELPER, OFFICER} & roles)
+
+
+def sees_every_participant(user) -> bool:
+    """The bureau side sees everyone invited; others see the people `selectors` lets through."""
+    return is_bureau_side(user)
+
+
 def can_view_internal(user, meeting: Meeting) -> bool:
+    """The internal record of the meeting's stream and of the agenda items the user may see."""
     if not can_view_meeting(user, meeting):
         return False
-    if is_bureau_staff(user) or meeting.organiser_id == user.pk:
-        return True
-    return ENTERPRISE not in roles_of(user)
+    return is_bureau_side(user) or (
+        meeting.organiser_id == user.pk and ENTERPRISE not in roles_of(user)
+    )
 
 
 def can_manage(user, meeting: Meeting) -> bool:

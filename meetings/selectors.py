@@ -1,14 +1,23 @@
-"""Permission-filtered reads of meetings, action items and personal calendars."""
+"""Permission-filtered reads of meetings, action items and personal calendars.
+
+What of a meeting a viewer sees is decided here, once (`MeetingScope`): being invited opens
+the meeting, never its projects. Agenda items, minutes, decisions, findings and their files
+show only for the meeting's projects the viewer may see anyway (`projects_visible_to`);
+internal minutes only to the bureau side; people by `people_shown_to`. The page, the API, the
+calendar files, the personal feed and the invitations all read through it.
+"""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from portal.errors import NotVisible
-from projects.models import Approval
+from portal.models import User
+from portal.roles import ENTERPRISE_GROUP_NAME, HELPER, OFFICER, STAFF, groups_of_roles
+from projects.models import Approval, Project
 from projects.selectors import projects_visible_to
 
 from . import permissions as perms
@@ -26,39 +35,123 @@ def meetings_visible_to(user) -> QuerySet[Meeting]:
     )
 
 
+def people_shown_to(user, field: str = "user") -> Q | None:
+    """Which people (`<field>_id`) a viewer sees among a meeting's: None for everyone (the
+    bureau side); otherwise the viewer, the people of their own enterprise and the bureau side,
+    never a person of another enterprise. The organiser is shown apart, always."""
+    if perms.sees_every_participant(user):
+        return None
+    mine = list(user.enterprises.values_list("pk", flat=True)) if user.is_authenticated else []
+    own = User.objects.filter(enterprises__in=mine).values("pk")
+    other_company = (
+        User.objects.filter(Q(enterprises__isnull=False) | Q(groups__name=ENTERPRISE_GROUP_NAME))
+        .exclude(enterprises__in=mine)
+        .values("pk")
+    )
+    bureau = User.objects.filter(
+        Q(groups__name__in=groups_of_roles(STAFF, HELPER, OFFICER)) | Q(is_superuser=True)
+    ).values("pk")
+    key = f"{field}_id"
+    return (
+        Q(**{key: user.pk})
+        | Q(**{f"{key}__in": own})
+        | (Q(**{f"{key}__in": bureau}) & ~Q(**{f"{key}__in": other_company}))
+    )
+
+
+class MeetingScope:
+    """What of a meeting one viewer may see, as querysets to prefetch with it.
+
+    - projects: the meeting's projects the viewer may see (`projects_visible_to`), and with
+      them the agenda items (their minutes), decisions and findings (their files) about them;
+      a decision about no project is the meeting's own and shows to everyone who sees it;
+    - internal minutes: only the bureau side, and only of the agenda items above;
+    - people: everyone for the bureau side, else `people_shown_to`.
+    """
+
+    def __init__(self, user):
+        self.user = user
+        self.every_project = perms.is_bureau_staff(user)
+        self.people = people_shown_to(user)
+
+    def visible_projects(self) -> QuerySet[Project]:
+        return Project.objects.all() if self.every_project else projects_visible_to(self.user)
+
+    def about_visible_projects(self, queryset: QuerySet, field: str = "project") -> QuerySet:
+        if self.every_project:
+            return queryset
+        return queryset.filter(**{f"{field}__in": projects_visible_to(self.user).values("pk")})
+
+    def participants(self) -> QuerySet[Participant]:
+        queryset = Participant.objects.select_related("user", "via_department")
+        return queryset if self.people is None else queryset.filter(self.people)
+
+    def agenda(self) -> QuerySet[AgendaItem]:
+        return self.about_visible_projects(AgendaItem.objects.all())
+
+    def projects(self) -> QuerySet[Project]:
+        return self.about_visible_projects(Project.objects.all(), field="pk")
+
+    def action_items(self) -> QuerySet[ActionItem]:
+        queryset = ActionItem.objects.select_related("owner_user", "owner_department", "project")
+        if not self.every_project:
+            queryset = queryset.filter(
+                Q(project__isnull=True) | Q(project__in=projects_visible_to(self.user).values("pk"))
+            )
+        return with_owner_shown(queryset, self.user)
+
+    def findings(self) -> QuerySet[Finding]:
+        return self.about_visible_projects(
+            Finding.objects.select_related("project").prefetch_related("files")
+        )
+
+    def list_prefetches(self) -> list[Prefetch]:
+        return [
+            Prefetch("participants", queryset=self.participants()),
+            Prefetch("agenda", queryset=self.agenda()),
+            Prefetch("projects", queryset=self.projects()),
+        ]
+
+    def page_prefetches(self) -> list[Prefetch]:
+        return [
+            "departments",
+            Prefetch("action_items", queryset=self.action_items()),
+            Prefetch("findings", queryset=self.findings()),
+        ]
+
+
+def meeting_scope(user) -> MeetingScope:
+    return MeetingScope(user)
+
+
+def with_owner_shown(queryset: QuerySet[ActionItem], user) -> QuerySet[ActionItem]:
+    """Annotate `owner_shown`: whether the viewer may see the owning person's name."""
+    shown = people_shown_to(user, field="owner_user")
+    if shown is None:
+        return queryset.annotate(owner_shown=Value(True, output_field=BooleanField()))
+    return queryset.annotate(
+        owner_shown=ExpressionWrapper(
+            Q(owner_user__isnull=True) | Q(owner_user_id=user.pk) | shown,
+            output_field=BooleanField(),
+        )
+    )
+
+
 def meeting_list_queryset(user) -> QuerySet[Meeting]:
     return (
         meetings_visible_to(user)
         .select_related("organiser")
-        .prefetch_related(
-            Prefetch(
-                "participants",
-                queryset=Participant.objects.select_related("user", "via_department"),
-            ),
-            "agenda",
-            "projects",
-        )
+        .prefetch_related(*meeting_scope(user).list_prefetches())
         .order_by("start", "id")
     )
 
 
 def meeting_page_for(user, meeting_id: int) -> Meeting:
-    """One meeting with all its page shows: people, agenda, decisions, findings and their files."""
+    """One meeting with all the viewer's page shows of it: people, agenda, decisions,
+    findings and their files, as far as `MeetingScope` lets them see."""
     meeting = (
         meeting_list_queryset(user)
-        .prefetch_related(
-            "departments",
-            Prefetch(
-                "action_items",
-                queryset=ActionItem.objects.select_related(
-                    "owner_user", "owner_department", "project"
-                ),
-            ),
-            Prefetch(
-                "findings",
-                queryset=Finding.objects.select_related("project").prefetch_related("files"),
-            ),
-        )
+        .prefetch_related(*meeting_scope(user).page_prefetches())
         .filter(pk=meeting_id)
         .first()
     )
@@ -92,7 +185,8 @@ def readable_meeting_streams(user, meeting: Meeting) -> list[str]:
 
 
 def action_items_for(user, *, owner_me: bool = False, status: str | None = None):
-    """Action items the user may see: theirs, their department's, their meetings'."""
+    """Action items the user may see: theirs, their department's, and those of their
+    meetings that are about no project or about a project they may see."""
     departments = list(user.departments.values_list("pk", flat=True))
     mine = Q(owner_user=user) | Q(owner_department_id__in=departments)
     if owner_me:
@@ -100,19 +194,34 @@ def action_items_for(user, *, owner_me: bool = False, status: str | None = None)
     elif perms.is_bureau_staff(user):
         queryset = ActionItem.objects.all()
     else:
-        queryset = ActionItem.objects.filter(mine | Q(meeting__in=meetings_visible_to(user)))
+        about_visible = Q(project__isnull=True) | Q(
+            project__in=projects_visible_to(user).values("pk")
+        )
+        queryset = ActionItem.objects.filter(
+            mine | (Q(meeting__in=meetings_visible_to(user)) & about_visible)
+        )
     if status in ("open", "done"):
         queryset = queryset.filter(status=status)
     elif status == "overdue":
         queryset = queryset.filter(status="open", due_date__lt=timezone.localdate())
-    return queryset.select_related("meeting", "project", "owner_user", "owner_department").order_by(
-        "status", "due_date", "id"
-    )
+    queryset = queryset.select_related("meeting", "project", "owner_user", "owner_department")
+    # Owning an action item opens no project: its project is named only to those who see it.
+    if perms.is_bureau_staff(user):
+        queryset = queryset.annotate(project_shown=Value(True, output_field=BooleanField()))
+    else:
+        queryset = queryset.annotate(
+            project_shown=ExpressionWrapper(
+                Q(project__in=projects_visible_to(user).values("pk")),
+                output_field=BooleanField(),
+            )
+        )
+    return with_owner_shown(queryset, user).order_by("status", "due_date", "id")
 
 
 def feed_entries(user) -> tuple[list[Meeting], list[tuple[str, date, str, str]]]:
     """A person's meetings and visits, and the due dates they care about as all-day entries."""
     # Only what a calendar entry shows: thousands of rows, so no whole user objects.
+    scope = meeting_scope(user)
     people = Participant.objects.select_related("user").only(
         "meeting_id",
         "answer",
@@ -122,13 +231,16 @@ def feed_entries(user) -> tuple[list[Meeting], list[tuple[str, date, str, str]]]
         "user__first_name",
         "user__last_name",
     )
+    if scope.people is not None:
+        people = people.filter(scope.people)
+    agenda = scope.agenda().only("meeting_id", "title", "position")
     meetings = list(
         meetings_visible_to(user)
         .exclude(status=Meeting.Status.DRAFT)
         .select_related("organiser")
         .prefetch_related(
             Prefetch("participants", queryset=people),
-            Prefetch("agenda", queryset=AgendaItem.objects.only("meeting_id", "title", "position")),
+            Prefetch("agenda", queryset=agenda),
         )
     )
     days = []

@@ -1,5 +1,13 @@
 """Every state change of meetings and visits: atomic, locked, permission-checked, with events
-on the meeting's streams (and on a project's stream for action items about it)."""
+on the meeting's streams (and on a project's stream for action items about it).
+
+The meeting streams are read by everyone invited, whatever projects they may see, so their
+events are project-neutral: ids, the meeting's own title, time and place, and counts; never a
+title, minute, decision or finding about a project, nor a person another participant may not
+see (an enterprise user acting shows on the meeting stream without a name). What is about a
+project goes on the project's own stream (action items). Being invited opens no project: a
+person writes agenda items, decisions and findings only about projects they may see.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
-from portal.events import emit
+from portal.events import emit, user_stream
 from portal.mail import enqueue_after_commit
 from portal.models import User
 from projects.clock import WorkingCalendar, read_clock
@@ -41,6 +49,20 @@ def aware(value: datetime) -> datetime:
     if timezone.is_naive(value):
         return value.replace(tzinfo=SHANGHAI)
     return value
+
+
+def _meeting_actor(actor: User) -> User | None:
+    """Who shows as acting on a meeting stream: the bureau side by name; anyone else (an
+    enterprise user answering or closing) unnamed, since other companies read that stream."""
+    return actor if perms.is_bureau_side(actor) else None
+
+
+def _visible_project_ids(actor: User, projects) -> set[int]:
+    return set(
+        projects_visible_to(actor)
+        .filter(pk__in=[p.pk for p in projects])
+        .values_list("pk", flat=True)
+    )
 
 
 def _meeting_data(meeting: Meeting, **extra: Any) -> dict[str, Any]:
@@ -166,19 +188,18 @@ def meeting_schedule(
     _validate(title, kind, start, end, status)
     if not perms.can_schedule(actor):
         raise PermissionRefused(_("Only bureau staff and helpers schedule meetings and visits."))
-    visible = set(
-        projects_visible_to(actor)
-        .filter(pk__in=[p.pk for p in projects])
-        .values_list("pk", flat=True)
-    )
+    visible = _visible_project_ids(actor, projects)
     if any(p.pk not in visible for p in projects):
         raise InvalidInput(_("You may only choose projects you follow."), field="project_ids")
     if kind in Meeting.SITE_VISITS and not projects:
         raise InvalidInput(_("A site visit goes to a project: choose it."), field="project_ids")
     if not place and projects and kind in Meeting.SITE_VISITS:
+        # Everyone invited reads the place, so it names no project (other companies come too).
         first = projects[0]
-        place = _("Project site: %(name)s") % {"name": first.name} + (
-            f" ({first.town.name})" if first.town_id else ""
+        place = (
+            _("Project site, %(town)s") % {"town": first.town.name}
+            if first.town_id
+            else _("Project site")
         )
     with transaction.atomic():
         meeting = Meeting.objects.create(
@@ -199,7 +220,7 @@ def meeting_schedule(
             event="meeting.scheduled" if status == M.SCHEDULED else "meeting.drafted",
             actor=actor,
             at=now,
-            data=_meeting_data(meeting, projects=[p.code for p in projects]),
+            data=_meeting_data(meeting, projects=len(projects)),
         )
         if status == M.SCHEDULED:
             _notify(meeting, "REQUEST")
@@ -279,7 +300,7 @@ def meeting_update(
             meeting.sequence += 1
         meeting.save()
         if changes.get("projects") is not None:
-            meeting.projects.set(changes["projects"])
+            meeting.projects.set(_projects_kept(actor, meeting, changes["projects"]))
         added, removed = set(), set()
         if changes.get("participants") is not None or changes.get("departments") is not None:
             users = changes.get("participants")
@@ -308,6 +329,18 @@ def meeting_update(
                 if removed:
                     _notify(meeting, "CANCEL", removed)
     return meeting, warnings
+
+
+def _projects_kept(actor: User, meeting: Meeting, wanted: Sequence[Project]) -> list[Project]:
+    """The projects a change leaves on the meeting: those chosen, which the actor must be able
+    to see, and those already on it that the actor cannot see (nobody drops what they cannot
+    see)."""
+    visible = _visible_project_ids(actor, wanted)
+    if any(p.pk not in visible for p in wanted):
+        raise InvalidInput(_("You may only choose projects you follow."), field="project_ids")
+    current = list(meeting.projects.all())
+    hidden = [p for p in current if p.pk not in _visible_project_ids(actor, current)]
+    return [*wanted, *hidden]
 
 
 def meeting_cancel(
@@ -361,26 +394,48 @@ def meeting_respond(
         participant.answer = answer
         participant.answered_at = now
         participant.save(update_fields=["answer", "answered_at"])
+        data = {"meeting_id": meeting.pk, "title": meeting.title, "answer": answer}
+        shown = _meeting_actor(actor)
         emit(
             stream=meeting_stream(meeting.pk),
             event="meeting.answered",
-            actor=actor,
+            actor=shown,
             at=now,
-            data={"meeting_id": meeting.pk, "title": meeting.title, "answer": answer},
+            data=data,
         )
+        if shown is None:
+            # Who answered stays on record in the person's own stream.
+            emit(
+                stream=user_stream(actor.pk),
+                event="meeting.answered",
+                actor=actor,
+                at=now,
+                data=data,
+            )
     return participant
 
 
 # --- agenda ---------------------------------------------------------------------------------
 
 
-def agenda_proposals(meeting: Meeting, *, today: date | None = None) -> list[dict[str, Any]]:
-    """Items proposed from the overdue, paused and blocked approvals of the meeting's projects."""
+def _projects_of(meeting: Meeting, viewer: User | None):
+    """The meeting's projects, or those of them the viewer may see."""
+    projects = Project.objects.filter(meetings=meeting)
+    if viewer is not None:
+        projects = projects.filter(pk__in=projects_visible_to(viewer).values("pk"))
+    return projects
+
+
+def agenda_proposals(
+    meeting: Meeting, *, viewer: User | None = None, today: date | None = None
+) -> list[dict[str, Any]]:
+    """Items proposed from the overdue, paused and blocked approvals of the meeting's projects
+    (of those the viewer may see, when a viewer is given)."""
     today = today or timezone.localdate()
     calendar = WorkingCalendar.load()
     proposals = []
     every = list(
-        Approval.objects.filter(project__in=meeting.projects.all())
+        Approval.objects.filter(project__in=_projects_of(meeting, viewer))
         .select_related("project", "item", "department")
         .prefetch_related("item__prerequisites")
         .order_by("project__code", "item__code")
@@ -421,19 +476,23 @@ def agenda_proposals(meeting: Meeting, *, today: date | None = None) -> list[dic
 
 
 def agenda_proposals_standing(
-    meeting: Meeting, approval_ids: Sequence[int], *, today: date | None = None
+    meeting: Meeting,
+    approval_ids: Sequence[int],
+    *,
+    viewer: User | None = None,
+    today: date | None = None,
 ) -> tuple[dict[int, dict[str, Any]], list[str]]:
     """The proposals that still stand for these approvals, by approval id, and a name for each
     approval that is no longer proposed (its status changed since the list was shown)."""
     wanted = set(approval_ids)
     standing = {
         p["approval"].pk: p
-        for p in agenda_proposals(meeting, today=today)
+        for p in agenda_proposals(meeting, viewer=viewer, today=today)
         if p["approval"].pk in wanted
     }
     missing = wanted - set(standing)
     named = list(
-        Approval.objects.filter(pk__in=missing, project__in=meeting.projects.all())
+        Approval.objects.filter(pk__in=missing, project__in=_projects_of(meeting, viewer))
         .select_related("project", "item")
         .order_by("project__code", "item__code")
     )
@@ -450,12 +509,15 @@ def agenda_set(
     items: Sequence[dict[str, Any]],
     now: datetime | None = None,
 ) -> list[AgendaItem]:
-    """Keep, reorder or drop agenda items: `items` in order, each {project, approval?, title}."""
+    """Keep, reorder or drop agenda items: `items` in order, each {project, approval?, title}.
+
+    Only about the meeting's projects the actor may see; the items about the others stay as
+    they are, after the given ones (nobody drops or reorders what they cannot see)."""
     now = _now(now)
     with transaction.atomic():
         meeting = _locked(actor, meeting_id)
         _require_manager(actor, meeting)
-        project_ids = set(meeting.projects.values_list("pk", flat=True))
+        project_ids = set(_projects_of(meeting, actor).values_list("pk", flat=True))
         cleaned = []
         for position, item in enumerate(items):
             project = item.get("project")
@@ -478,7 +540,13 @@ def agenda_set(
                     title=title[:300],
                 )
             )
-        existing = {(a.project_id, a.approval_id, a.title): a for a in meeting.agenda.all()}
+        current = list(meeting.agenda.all())
+        hidden = [a for a in current if a.project_id not in project_ids]
+        existing = {
+            (a.project_id, a.approval_id, a.title): a
+            for a in current
+            if a.project_id in project_ids
+        }
         keep = []
         for item in cleaned:
             match = existing.pop((item.project_id, item.approval_id, item.title), None)
@@ -491,12 +559,20 @@ def agenda_set(
                 keep.append(item)
         for dropped in existing.values():
             dropped.delete()
+        for position, item in enumerate(hidden, start=len(keep)):
+            if item.position != position:
+                item.position = position
+                item.save(update_fields=["position"])
         emit(
             stream=meeting_stream(meeting.pk),
             event="meeting.agenda_changed",
             actor=actor,
             at=now,
-            data={"meeting_id": meeting.pk, "agenda": [a.title for a in keep]},
+            data={
+                "meeting_id": meeting.pk,
+                "title": meeting.title,
+                "agenda_items": len(keep) + len(hidden),
+            },
         )
     return keep
 
@@ -530,7 +606,8 @@ def meeting_record(
         for participant in meeting.participants.all():
             participant.attended = participant.user_id in present
             participant.save(update_fields=["attended"])
-        agenda = {a.pk: a for a in meeting.agenda.all()}
+        # Minutes only of the agenda items the actor may see (the page offers no others).
+        agenda = {a.pk: a for a in meeting.agenda.filter(project__in=_projects_of(meeting, actor))}
         for source, field in (
             (minutes or {}, "minutes"),
             (internal_minutes or {}, "internal_minutes"),
@@ -552,21 +629,21 @@ def meeting_record(
                 data={
                     "meeting_id": meeting.pk,
                     "title": meeting.title,
-                    "minutes": [{"item": a.title, "minutes": a.minutes} for a in agenda.values()],
+                    "agenda_items": meeting.agenda.count(),
                 },
             )
-            internal = [
-                {"item": a.title, "minutes": a.internal_minutes}
-                for a in agenda.values()
-                if a.internal_minutes
-            ]
+            internal = meeting.agenda.exclude(internal_minutes="").count()
             if internal:
                 emit(
                     stream=meeting_internal_stream(meeting.pk),
                     event="meeting.internal_minutes_published",
                     actor=actor,
                     at=now,
-                    data={"meeting_id": meeting.pk, "minutes": internal},
+                    data={
+                        "meeting_id": meeting.pk,
+                        "title": meeting.title,
+                        "agenda_items": internal,
+                    },
                 )
     return meeting
 
@@ -606,11 +683,12 @@ def action_item_create(
     with transaction.atomic():
         meeting = _locked(actor, meeting_id)
         _require_manager(actor, meeting)
-        if project is not None and not meeting.projects.filter(pk=project.pk).exists():
+        visible = _projects_of(meeting, actor)
+        if project is not None and not visible.filter(pk=project.pk).exists():
             raise InvalidInput(_("The project must be one of the meeting's."), field="project")
         agenda_item = None
         if agenda_item_id is not None:
-            agenda_item = meeting.agenda.filter(pk=agenda_item_id).first()
+            agenda_item = meeting.agenda.filter(pk=agenda_item_id, project__in=visible).first()
             if agenda_item is None:
                 raise InvalidInput(_("Unknown agenda item."), field="agenda_item")
             project = project or agenda_item.project
@@ -629,9 +707,9 @@ def action_item_create(
         emit(
             stream=meeting_stream(meeting.pk),
             event="action_item.created",
-            actor=actor,
+            actor=_meeting_actor(actor),
             at=now,
-            data=data,
+            data=_action_neutral(action),
         )
         if project is not None:
             # On the project's own timeline too (a separate event in its stream).
@@ -657,6 +735,17 @@ def _action_data(action: ActionItem) -> dict[str, Any]:
         "due_date": action.due_date,
         "status": action.status,
         "note": action.done_note,
+    }
+
+
+def _action_neutral(action: ActionItem) -> dict[str, Any]:
+    """An action item as the meeting stream carries it: no title, decision or owner."""
+    return {
+        "action_item_id": action.pk,
+        "meeting_id": action.meeting_id,
+        "meeting": action.meeting.title,
+        "due_date": action.due_date,
+        "status": action.status,
     }
 
 
@@ -691,9 +780,9 @@ def action_item_close(
         emit(
             stream=meeting_stream(action.meeting_id),
             event="action_item.closed",
-            actor=actor,
+            actor=_meeting_actor(actor),
             at=now,
-            data=data,
+            data=_action_neutral(action),
         )
         if action.project_id:
             emit(
@@ -726,7 +815,7 @@ def finding_add(
             raise TransitionRefused(_("Findings belong to site visits."), code="not_a_visit")
         if not (perms.can_manage(actor, meeting) or perms.can_view_internal(actor, meeting)):
             raise PermissionRefused(_("Only the visit's staff-side participants record findings."))
-        if not meeting.projects.filter(pk=project.pk).exists():
+        if not _projects_of(meeting, actor).filter(pk=project.pk).exists():
             raise InvalidInput(_("The project must be one of the visit's."), field="project")
         finding = Finding.objects.create(
             meeting=meeting, project=project, text=text, author=actor, created_at=now
@@ -740,9 +829,9 @@ def finding_add(
             at=now,
             data={
                 "meeting_id": meeting.pk,
-                "project": project.code,
-                "text": text,
-                "files": [{"id": s.pk, "name": s.original_name} for s in stored],
+                "title": meeting.title,
+                "finding_id": finding.pk,
+                "files": len(stored),
             },
         )
     return finding

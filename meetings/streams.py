@@ -1,7 +1,11 @@
 """The meeting streams and the event types of meetings and action items.
 
 Registered in `MeetingsConfig.ready()`: `meeting:<id>` (the organiser and the participants)
-and `meeting:<id>:internal` (the bureau side only).
+and `meeting:<id>:internal` (the bureau side only). A stream is read whole by everyone it
+admits, and those readers may see different projects of the meeting, so the events on both
+are project-neutral: the meeting's own title, time and place, ids and counts. The details of
+an action item about a project are on that project's stream; the page, re-rendered through
+`selectors.MeetingScope` on each event, shows each reader their part.
 """
 
 from __future__ import annotations
@@ -51,11 +55,14 @@ MEETING_STREAMS = StreamKind(
 
 
 def _title(data: dict[str, Any]) -> str:
+    """The meeting's title (every meeting event records it)."""
     return str(data.get("title") or data.get("meeting") or "")
 
 
 def _action(data: dict[str, Any]) -> str:
-    title = str(data.get("title") or "")
+    """The action item's title where its stream may carry it (the project's stream, the
+    internal one for a decision about no project), else the meeting's; with the due date."""
+    title = str(data.get("title") or data.get("meeting") or "")
     due = data.get("due_date")
     return f"{title} ({due})" if title and due else title
 

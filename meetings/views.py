@@ -199,7 +199,7 @@ def meeting_detail(request, meeting_id: int):
         "mine": next((p for p in participants if p.user_id == user.pk), None),
         "actions": meeting.action_items.all(),
         "findings": meeting.findings.all(),
-        "proposals": services.agenda_proposals(meeting) if manage else [],
+        "proposals": services.agenda_proposals(meeting, viewer=user) if manage else [],
         "action_form": ActionForm(),
         "streams": stream_heads(selectors.readable_meeting_streams(user, meeting)),
         "edit_form": MeetingForm(
@@ -302,7 +302,7 @@ def _agenda(request, meeting: Meeting) -> str:
         for key in ticked
         if key.startswith(PROPOSAL_KEY) and key.removeprefix(PROPOSAL_KEY).isdigit()
     ]
-    standing, gone = services.agenda_proposals_standing(meeting, approval_ids)
+    standing, gone = services.agenda_proposals_standing(meeting, approval_ids, viewer=request.user)
     chosen = []
     for key in ticked:
         if key in existing:

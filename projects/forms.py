@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import User
-from portal.roles import HELPER, STAFF, groups_of_roles
+from portal.roles import ENTERPRISE, HELPER, STAFF, groups_of_roles
 
 from .models import ApprovalItem, Department, Enterprise, Industry, MaterialVersion, Project, Town
 from .transitions import TRANSITIONS
@@ -230,3 +230,24 @@ class MembershipDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         label=_("Decision"), choices=[("confirm", _("Confirm")), ("refuse", _("Refuse"))]
     )
+
+
+class AdministratorForm(forms.Form):
+    """Staff make one of an enterprise's users its administrator, or no longer."""
+
+    enterprise = forms.ModelChoiceField(label=_("Enterprise"), queryset=Enterprise.objects.all())
+    user = forms.ModelChoiceField(
+        label=_("User of the enterprise"),
+        queryset=User.objects.filter(is_active=True, groups__name__in=groups_of_roles(ENTERPRISE))
+        .distinct()
+        .order_by("name", "username"),
+    )
+    administrator = forms.TypedChoiceField(
+        label=_("Administrator"),
+        choices=[("1", _("Make administrator")), ("0", _("No longer administrator"))],
+        coerce=lambda value: value == "1",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["user"].label_from_instance = lambda u: f"{u.get_full_name()} ({u.username})"

@@ -21,6 +21,7 @@ from .models import (
     ApprovalMaterial,
     ApprovalPause,
     Comment,
+    Enterprise,
     EnterpriseMembershipRequest,
     MaterialVersion,
     Project,
@@ -379,6 +380,18 @@ def membership_changes(user) -> QuerySet[Event]:
         Event.objects.filter(stream__startswith="user:", event__in=list(MEMBERSHIP_EVENTS))
         .select_related("actor")
         .order_by("-at", "-id")
+    )
+
+
+def enterprises_with_administrators() -> QuerySet[Enterprise]:
+    """Enterprises that have administrators, with them (two queries whatever the number)."""
+    return (
+        Enterprise.objects.filter(administrators__isnull=False)
+        .distinct()
+        .prefetch_related(
+            Prefetch("administrators", queryset=User.objects.order_by("name", "username"))
+        )
+        .order_by("name")
     )
 
 

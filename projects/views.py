@@ -33,6 +33,7 @@ from . import selectors, services
 from .clock import WorkingCalendar
 from .forms import (
     AddItemsForm,
+    AdministratorForm,
     CommentForm,
     DeactivateForm,
     HelpersForm,
@@ -598,5 +599,44 @@ def membership_review(request):
     return render(
         request,
         "projects/membership_review.html",
-        {"page": page, "rows": rows, "waiting": waiting[:20], "waiting_count": waiting.count()},
+        {
+            "page": page,
+            "rows": rows,
+            "waiting": waiting[:20],
+            "waiting_count": waiting.count(),
+            "administered": selectors.enterprises_with_administrators(),
+            "admin_form": AdministratorForm(),
+        },
     )
+
+
+@require_POST
+@login_required
+def enterprise_administrator(request):
+    """Staff: make one of an enterprise's users its administrator (or no longer)."""
+    if not is_bureau_staff(request.user):
+        raise Http404
+    form = AdministratorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an enterprise and one of its users."))
+        return redirect("membership_review")
+    data = form.cleaned_data
+    with refusal_shown(request) as outcome:
+        services.enterprise_admin_set(
+            actor=request.user,
+            enterprise_id=data["enterprise"].pk,
+            user_id=data["user"].pk,
+            administrator=data["administrator"],
+        )
+    if outcome.ok:
+        names = {"person": data["user"].get_full_name(), "enterprise": data["enterprise"].label}
+        messages.success(
+            request,
+            (
+                _("%(person)s now administers %(enterprise)s.")
+                if data["administrator"]
+                else _("%(person)s no longer administers %(enterprise)s.")
+            )
+            % names,
+        )
+    return redirect("membership_review")

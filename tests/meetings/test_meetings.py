@@ -20,6 +20,7 @@ from portal.errors import InvalidInput, NotVisible, PermissionRefused, Transitio
 from portal.models import Event
 from projects.services import approval_transition
 from tests.meetings.conftest import bj
+from tests.projects import factories as f
 from tests.projects.conftest import at
 
 pytestmark = pytest.mark.django_db
@@ -68,7 +69,15 @@ def test_bad_input_is_refused_with_the_field(mw):
 
 def test_a_site_visit_without_a_place_goes_to_the_project_site(mw):
     meeting, _ = mw.schedule(kind="site_service", place="")
-    assert meeting.place.startswith("Project site:") or "项目" in meeting.place
+    assert meeting.place.startswith("Project site") or "项目" in meeting.place
+    # Everyone invited reads the place: it names the town, never the project.
+    assert mw.project.name not in meeting.place
+    mw.project.town = f.town("杨柳青镇")
+    mw.project.save()
+    meeting, _ = mw.schedule(
+        kind="site_service", place="", start=bj(2026, 12, 4, 9), end=bj(2026, 12, 4, 11)
+    )
+    assert "杨柳青镇" in meeting.place and mw.project.name not in meeting.place
 
 
 def test_answers_in_the_portal(mw):

@@ -167,9 +167,16 @@ def test_the_grown_meeting_page_shows_what_it_holds(client, mw, settings, tmp_pa
     participants = list(growth.meeting.participants.select_related("user"))
     # ent, 3 more enterprise users, the planning officer, 2 officers of each new department
     assert len(participants) == 1 + 3 + 1 + 2 * 3
-    assert all(f'data-participant="{p.user.username}"' in page for p in participants)
-    assert page.count("现场发现") == 3 and page.count(".pdf</a>") == 6
-    assert all(f"落实{i}" in page for i in range(3))
+    # The enterprise sees neither the other companies' people nor their projects' decisions
+    # and findings (the new projects are theirs); the bureau side sees everything.
+    others = {u.username for u in growth.people[1:]} if viewer == "ent" else set()
+    assert all(
+        (f'data-participant="{p.user.username}"' in page) is (p.user.username not in others)
+        for p in participants
+    )
+    shown = 0 if viewer == "ent" else 3
+    assert page.count("现场发现") == shown and page.count(".pdf</a>") == 2 * shown
+    assert all((f"落实{i}" in page) is bool(shown) for i in range(3))
     assert ("Prepare the agenda" in page) is (viewer == "staff")
     api = client.get(f"/api/v1/meetings/{growth.meeting.pk}").json()
     departments = {p["department"] for p in api["participants"]}
