@@ -251,3 +251,29 @@ class AdministratorForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["user"].label_from_instance = lambda u: f"{u.get_full_name()} ({u.username})"
+
+
+class QueueFilterForm(forms.Form):
+    """The officer's queue: what to show (by default everything to act on, not the items
+    nobody has applied for yet), a project, and how soon it is due."""
+
+    STATES = [
+        ("", _("Everything to act on")),
+        ("received", _("Received: to accept")),
+        ("supplemented", _("Supplemented: files to review")),
+        ("accepted", _("Accepted: the clock runs")),
+        ("waiting", _("Waiting for the enterprise")),
+        ("applied", _("Applied online: to receive")),
+        ("not_applied", _("Not applied for yet")),
+    ]
+    state = forms.ChoiceField(label=_("Show"), choices=STATES, required=False)
+    project = forms.CharField(label=_("Project name or code"), required=False, max_length=100)
+    due_within = forms.IntegerField(
+        label=_("Due within (working days)"), required=False, min_value=0, max_value=365
+    )
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.all(),
+        required=False,
+        empty_label=_("All departments"),
+    )

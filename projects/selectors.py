@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -261,25 +272,65 @@ def still_needed_from_enterprise(project: Project) -> dict[str, list[dict[str, A
     return {"urgent": urgent, "to_apply": to_apply}
 
 
-def department_queue(user, *, today: date | None = None) -> QuerySet[Approval]:
-    """The open approvals of the officer's departments, oldest due first."""
+QUEUE_STATES = ("received", "supplemented", "accepted", "waiting", "applied", "not_applied")
 
+
+def department_queue(
+    user,
+    *,
+    state: str | None = None,
+    project_q: str | None = None,
+    due_by: date | None = None,
+    department_id: int | None = None,
+) -> QuerySet[Approval]:
+    """The open approvals of the officer's departments (all for staff), what to act on first:
+    received (to accept), supplemented (files to review), accepted by due date, then
+    waiting on the enterprise, then applied online but not yet received. Items nobody has
+    applied for yet (pending, nothing uploaded) only with `state="not_applied"`.
+    """
+    S = Approval.Status
     if perms.is_bureau_staff(user):
         approvals = Approval.objects.all()
     else:
         approvals = Approval.objects.filter(department_id__in=perms._department_ids(user))
-    return (
-        approvals.filter(
-            status__in=[
-                Approval.Status.RECEIVED,
-                Approval.Status.ACCEPTED,
-                Approval.Status.SUPPLEMENT_REQUESTED,
-                Approval.Status.PENDING,
-            ]
+    if department_id:
+        approvals = approvals.filter(department_id=department_id)
+    # Supplemented: the enterprise sent files that nobody has reviewed yet.
+    to_review = MaterialVersion.objects.filter(
+        material__approval=OuterRef("pk"), draft=False, review=MaterialVersion.Review.PENDING
+    )
+    uploaded = MaterialVersion.objects.filter(material__approval=OuterRef("pk"))
+    approvals = approvals.filter(status__in=Approval.OPEN).annotate(
+        answered=Exists(to_review), applied=Exists(uploaded)
+    )
+    approvals = approvals.annotate(
+        bucket=Case(
+            When(status=S.RECEIVED, then=Value(0)),
+            When(status=S.ACCEPTED, answered=True, then=Value(1)),
+            When(status=S.ACCEPTED, then=Value(2)),
+            When(status=S.SUPPLEMENT_REQUESTED, then=Value(3)),
+            When(status=S.PENDING, applied=True, then=Value(4)),
+            default=Value(5),
+            output_field=IntegerField(),
         )
-        .select_related("project__enterprise", "item", "department")
+    )
+    buckets = dict(zip(QUEUE_STATES, range(6), strict=True))
+    if state in buckets:
+        approvals = approvals.filter(bucket=buckets[state])
+    else:
+        approvals = approvals.exclude(bucket=buckets["not_applied"])
+    if project_q:
+        approvals = approvals.filter(
+            Q(project__name__icontains=project_q)
+            | Q(project__name_en__icontains=project_q)
+            | Q(project__code__icontains=project_q)
+        )
+    if due_by is not None:
+        approvals = approvals.filter(due_date__lte=due_by)
+    return (
+        approvals.select_related("project__enterprise", "item", "department")
         .prefetch_related("materials")
-        .order_by(F("due_date").asc(nulls_last=True), "received_at", "id")
+        .order_by("bucket", F("due_date").asc(nulls_last=True), "received_at", "id")
     )
 
 

@@ -123,7 +123,6 @@ TRANSITIONS: dict[str, Transition] = {
             button=_("Approve"),
             done=_("Approved: %(item)s."),
             arguments=(Argument("conditions", "text", _("Conditions (optional)")),),
-            quick=True,
         ),
         Transition(
             "reject",

@@ -43,6 +43,7 @@ from .forms import (
     ProjectFactsForm,
     ProjectFilterForm,
     ProjectForm,
+    QueueFilterForm,
     ReviewForm,
     TransitionForm,
     UploadForm,
@@ -150,7 +151,23 @@ def approval_queue(request):
     if not may_use_queue(request.user):
         raise Http404
     calendar, today = WorkingCalendar.load(), timezone.localdate()
-    page = Paginator(selectors.department_queue(request.user), 50).get_page(request.GET.get("page"))
+    form = QueueFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    due_within = filters.get("due_within")
+    queue = selectors.department_queue(
+        request.user,
+        state=filters.get("state") or None,
+        project_q=(filters.get("project") or "").strip() or None,
+        due_by=(
+            None
+            if due_within is None
+            else today
+            if due_within == 0
+            else calendar.nth_after(today, due_within)
+        ),
+        department_id=filters["department"].pk if filters.get("department") else None,
+    )
+    page = Paginator(queue, 50).get_page(request.GET.get("page"))
     rows = [
         (
             approval,
@@ -158,11 +175,21 @@ def approval_queue(request):
         )
         for approval in page
     ]
+    query = request.GET.copy()
+    query.pop("page", None)
     quick = [t for t in TRANSITIONS.values() if t.quick]
     return render(
         request,
         "projects/queue.html",
-        {"page": page, "rows": rows, "today": today, "quick": quick},
+        {
+            "page": page,
+            "rows": rows,
+            "today": today,
+            "quick": quick,
+            "decisions": [t for t in TRANSITIONS.values() if t.action in ("approve", "reject")],
+            "form": form,
+            "query": query.urlencode(),
+        },
     )
 
 

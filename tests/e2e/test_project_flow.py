@@ -111,12 +111,18 @@ def test_supplement_requested_sent_reviewed_and_approved(
     officer = new_page(locale="en-GB")
     log_in(officer, base + "/en/queue/", "officer")
     expect(officer.get_by_role("heading", name="Department queue")).to_be_visible()
+    # Nothing was sent online yet: the item is behind the "not applied for yet" filter.
+    expect(officer.get_by_role("row").filter(has_text="Car glass project")).to_have_count(0)
+    officer.get_by_label("Show").select_option("not_applied")
+    officer.get_by_role("button", name="Filter").click()
     row = officer.get_by_role("row").filter(has_text="Car glass project")
     expect(row).to_contain_text("pending")
-    row.get_by_role("button", name="Receive").click()
-    # The officer stays on the queue, sees the file received, and opens it to accept it.
+    row.get_by_role("button", name="Receive the application").click()
+    # The officer stays on the queue, sees the message, and finds the file first in the queue.
     expect(officer).to_have_url(re.compile(r"/en/queue/"))
     expect(officer.locator("ul.messages")).to_contain_text("Received:")
+    officer.goto(base + "/en/queue/")
+    row = officer.get_by_role("row").filter(has_text="Car glass project")
     expect(row).to_contain_text("received")
     row.get_by_role("link", name="Open").click()
     expect(officer).to_have_url(re.compile(rf"/en/projects/{world.project.pk}/"))

@@ -264,6 +264,36 @@ def test_the_queue_lists_the_departments_open_approvals_oldest_due_first(client,
     assert soup.select(f'tr[data-approval="{own_land.pk}"] form')
 
 
+def test_the_queue_puts_what_to_act_on_first_and_filters(client, world):
+    """Received first, then supplements to review, then accepted by due date, then waiting on
+    the enterprise; items nobody applied for only behind their filter."""
+    from projects.services import material_upload
+    from tests.projects.test_materials import pdf
+
+    own_land, other_land = world.approval(world.own, "LAND"), world.approval(world.other, "LAND")
+    own_plan = world.approval(world.own, "PLAN")
+    move = approval_transition
+    move(actor=world.officer, approval_id=own_land.pk, action="receive", now=at(2026, 11, 2))
+    move(actor=world.officer, approval_id=other_land.pk, action="receive", now=at(2026, 11, 2))
+    move(actor=world.officer, approval_id=other_land.pk, action="accept", now=at(2026, 11, 2))
+    form = other_land.materials.get(key=True)
+    material_upload(actor=world.enterprise2, material_id=form.pk, upload=pdf())
+    soup = page(client, world.officer, "/en/queue/")
+    ids = [int(row["data-approval"]) for row in soup.select("tr[data-approval]")]
+    assert ids == [own_land.pk, other_land.pk]  # PLAN: nobody applied for it yet
+    soup = page(client, world.officer, "/en/queue/?state=not_applied")
+    assert [int(r["data-approval"]) for r in soup.select("tr[data-approval]")] == [own_plan.pk]
+    soup = page(client, world.officer, "/en/queue/?state=supplemented")
+    assert [int(r["data-approval"]) for r in soup.select("tr[data-approval]")] == [other_land.pk]
+    soup = page(client, world.officer, "/en/queue/?project=LOGI")
+    assert [int(r["data-approval"]) for r in soup.select("tr[data-approval]")] == [other_land.pk]
+    # Approving asks for the decision form; it is not a one-click button.
+    row = soup.select_one(f'tr[data-approval="{other_land.pk}"]')
+    assert row.select_one("details.decision textarea[name$='-conditions']")
+    assert not row.select('form.inline-form input[value="approve"]')
+    assert page(client, world.officer, "/en/queue/?due_within=abc").select(".message--error")
+
+
 @pytest.mark.parametrize("role", ["helper", "enterprise", "enterprise2"])
 def test_the_queue_is_not_for_others(client, world, role):
     page(client, getattr(world, role), "/en/queue/", status=404)
