@@ -34,4 +34,9 @@ urlpatterns = [
         name="membership_request_decide",
     ),
     path("accounts/memberships/", views.membership_review, name="membership_review"),
+    path(
+        "accounts/memberships/administrators/",
+        views.enterprise_administrator,
+        name="enterprise_administrator",
+    ),
 ]

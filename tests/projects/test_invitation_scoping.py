@@ -397,7 +397,7 @@ def test_each_change_is_an_event_and_the_staff_review_lists_them(client, world, 
         assert f"<td>{word}" in page, word
     for person in (kept, refused, waiting, by_staff, admin):
         assert person.username in page
-    pending_part = page.split("Recent changes", 1)[0]
+    pending_part = page.split('id="waiting-title"', 1)[1].split('id="admins-title"', 1)[0]
     assert "1 person waiting for confirmation" in pending_part
     assert "waiting@x.cn" in pending_part and "kept@x.cn" not in pending_part
     # The link from the account page.
@@ -445,3 +445,40 @@ def test_the_review_and_the_requests_pages_take_constant_queries(client, world, 
     admin_small = queries(client, "/en/accounts/requests/")
     grow(world, 3, 200)
     assert queries(client, "/en/accounts/requests/") == admin_small
+
+
+def test_staff_choose_an_administrator_on_the_review_page(client, world):
+    client.force_login(world.staff)
+    url = "/en/accounts/memberships/administrators/"
+    wrong = client.post(
+        url, {"enterprise": world.ent_a.pk, "user": world.enterprise2.pk, "administrator": "1"}
+    )
+    assert wrong.status_code == 302
+    assert not world.ent_a.administrators.exists()
+    done = client.post(
+        url, {"enterprise": world.ent_a.pk, "user": world.enterprise.pk, "administrator": "1"}
+    )
+    assert done.status_code == 302
+    assert list(world.ent_a.administrators.all()) == [world.enterprise]
+    page = client.get("/en/accounts/memberships/").content.decode()
+    assert "Enterprise administrators" in page and f"{world.enterprise.username}</span>" in page
+    # The administrator now finds the requests page from their account page.
+    client.force_login(world.enterprise)
+    assert 'href="/en/accounts/requests/"' in client.get("/en/accounts/").content.decode()
+    client.force_login(world.staff)
+    client.post(
+        url, {"enterprise": world.ent_a.pk, "user": world.enterprise.pk, "administrator": "0"}
+    )
+    assert not world.ent_a.administrators.exists()
+    assert [e.event for e in stream_events(world.enterprise)][-2:] == [
+        "enterprise.admin_granted",
+        "enterprise.admin_revoked",
+    ]
+    client.force_login(world.helper)
+    assert (
+        client.post(
+            url, {"enterprise": world.ent_a.pk, "user": world.enterprise.pk, "administrator": "1"}
+        ).status_code
+        == 404
+    )
+    assert not world.ent_a.administrators.exists()
