@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "ninja",
     "django_tasks",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -80,6 +83,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Two-factor sign-in: which device verified this session, then no session of someone who
+    # owes a second factor is left signed in without it (portal/two_factor.py).
+    "django_otp.middleware.OTPMiddleware",
+    "portal.two_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
@@ -215,6 +222,23 @@ API_TOKEN_DAYS = int(os.environ.get("API_TOKEN_DAYS", "90"))
 API_TOKENS_PER_USER = int(os.environ.get("API_TOKENS_PER_USER", "10"))
 GUARDIAN_RAISE_403 = False
 GUARDIAN_RENDER_403 = False
+
+# --- Two-factor sign-in ---------------------------------------------------------------------
+# After the password, anyone with a confirmed authenticator (TOTP, or a backup code) gives a
+# code before the session is signed in; with PORTAL_REQUIRE_2FA, bureau staff and editors
+# without one must set it up first. This applies to every login surface (the portal's, Wagtail's
+# and Django's admin) and to POST /api/v1/tokens: portal/two_factor.py. On in production.
+PORTAL_REQUIRE_2FA = env_bool("PORTAL_REQUIRE_2FA", False)
+# Wrong codes in a row before the account's second step is locked, and for how long.
+PORTAL_2FA_FAILURE_LIMIT = int(os.environ.get("PORTAL_2FA_FAILURE_LIMIT", "5"))
+PORTAL_2FA_COOLOFF_MINUTES = int(os.environ.get("PORTAL_2FA_COOLOFF_MINUTES", "15"))
+# How long a right password waits for its code.
+PORTAL_2FA_PENDING_SECONDS = 600
+PORTAL_2FA_BACKUP_CODES = 10
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Major-project portal")
+# django-otp's own exponential delay is off: the lock above is the one rule, with a message.
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
 
 # --- Languages and time ----------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

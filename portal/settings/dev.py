@@ -9,4 +9,7 @@ SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-do-not-use-in-production-01234
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 
+# The demo: staff may sign in with the password alone until they set up a second factor.
+PORTAL_REQUIRE_2FA = env_bool("PORTAL_REQUIRE_2FA", False)
+
 DATA_DIR.mkdir(parents=True, exist_ok=True)

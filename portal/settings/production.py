@@ -28,6 +28,9 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 
+# Staff and editors must sign in with a second factor (portal/two_factor.py).
+PORTAL_REQUIRE_2FA = env_bool("PORTAL_REQUIRE_2FA", True)
+
 STORAGES = {
     "default": {
         "BACKEND": os.environ.get(

@@ -19,6 +19,7 @@ from portal.services import (
     api_tokens_live,
     realtime_ticket_issue,
 )
+from portal.two_factor import token_refusal
 from projects.api import router as projects_router
 from projects.selectors import user_summary
 
@@ -47,6 +48,14 @@ class Credentials(Schema):
     username: str = Field(..., max_length=150)
     password: str = Field(..., max_length=256)
     name: str = Field("API", max_length=100, description="a label to recognise the token by")
+    otp: str | None = Field(
+        None,
+        max_length=64,
+        description=(
+            "the current code of the account's authenticator app (or a backup code): required "
+            "when the account has one, and for staff and editors where the site requires it"
+        ),
+    )
 
 
 class NewToken(Schema):
@@ -98,9 +107,15 @@ class TicketOut(Schema):
     summary="Exchange a username and password for a bearer token",
 )
 def create_token(request, credentials: Credentials):
+    """Who has an authenticator (and staff and editors where the site requires one) also sends
+    `otp`: 401 `otp_required` without it, `otp_invalid` when wrong, 429 `otp_locked` after too
+    many wrong codes."""
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if user is None or not user.is_active:
         return Status(401, {"detail": "Wrong username or password.", "code": "unauthorized"})
+    refusal = token_refusal(user, credentials.otp)
+    if refusal is not None:  # 401 otp_required / otp_invalid, 429 otp_locked
+        return Status(refusal.status, {"detail": refusal.detail, "code": refusal.code})
     token, plaintext = api_token_create(actor=user, name=credentials.name)
     return Status(
         201,

@@ -14,6 +14,7 @@ from meetings import views as meeting_views
 from portal.accounts import QueuedPasswordResetForm
 from projects import views as project_views
 
+from . import two_factor_views
 from .api import api
 from .views import PortalLoginView, healthz, lockouts
 
@@ -44,6 +45,13 @@ urlpatterns += i18n_patterns(
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/lockouts/", lockouts, name="lockouts"),
+    # After the password (every login page leads here: portal/two_factor.py), and setting up.
+    path("accounts/two-factor/", two_factor_views.two_factor, name="two_factor"),
+    path(
+        "accounts/two-factor/verify/",
+        two_factor_views.two_factor_verify,
+        name="two_factor_verify",
+    ),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(),
