@@ -7,8 +7,15 @@ revisions. Chinese is the default locale; the main pages have English translatio
 
 from __future__ import annotations
 
+import dataclasses
 import io
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -29,7 +36,6 @@ from wagtail.models import (
     WorkflowTask,
 )
 
-from . import demo_content as content
 from .models import (
     HomePage,
     InterpretationPage,
@@ -44,24 +50,108 @@ from .models import (
 )
 from .richtext import sanitise
 
-HOME_ZH = {
-    "title": "重大项目服务平台",
-    "intro": (
-        "<p>区行政审批局为重大投资项目提供“超前介入、全程帮办”的一条龙服务：项目洽谈阶段即登记入库，"
-        "指定帮办员对接各审批部门，并联审批、限时办结、全程督办，推动项目早开工、早达产。</p>"
-    ),
-    "hotline": "022-12345",
-}
-HOME_EN = {
-    "title": "Major-Project Service Portal",
-    "intro": (
-        "<p>The District Administrative Approval Bureau carries major investment projects through "
-        "their approvals: a project is registered while still being negotiated, a helper is "
-        "assigned to chase every department, approvals run in parallel within promised working "
-        "days, and the service group supervises until the project starts and produces.</p>"
-    ),
-    "hotline": "022-12345",
-}
+# The content (home page, issuing authorities, policies with their interpretations, news) is
+# demo/cms.json next to manage.py, outside the installed packages. Figures come from the source
+# article (see ../shared/DOMAIN.md). Bodies are StreamField data; rich text goes through
+# `cms.richtext.sanitise` when the pages are written.
+CONTENT_FILE = Path(settings.BASE_DIR) / "demo" / "cms.json"
+
+
+@dataclass(frozen=True)
+class Text:
+    title: str
+    summary: str
+    body: list = dataclasses.field(default_factory=list)
+    topics: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    slug: str
+    authority: str
+    classification: str
+    document_number: str
+    index_number: str
+    date_written: date
+    published_on: date
+    zh: Text
+    en: Text | None = None
+    effective_from: date | None = None
+    expires_on: date | None = None
+    repealed_on: date | None = None
+    items: tuple[str, ...] = ()
+    related: tuple[str, ...] = ()
+    attachments: tuple[str, ...] = ()  # keys of the content's attachments
+
+
+@dataclass(frozen=True)
+class InterpretationSpec:
+    policy: str
+    slug: str
+    kind: str
+    source: str
+    published_on: date
+    zh: Text
+    en: Text | None = None
+    source_en: str = ""
+
+
+@dataclass(frozen=True)
+class NewsSpec:
+    slug: str
+    date: date
+    source: str
+    zh: Text
+    en: Text | None = None
+    source_en: str = ""
+
+
+DATE_FIELDS = (
+    "date_written",
+    "published_on",
+    "effective_from",
+    "expires_on",
+    "repealed_on",
+    "date",
+)
+LIST_FIELDS = ("items", "related", "attachments")
+
+
+def _spec(cls, row: dict[str, Any]):
+    values = dict(row)
+    for name in DATE_FIELDS:
+        if values.get(name):
+            values[name] = date.fromisoformat(values[name])
+    for name in LIST_FIELDS:
+        if name in values:
+            values[name] = tuple(values[name])
+    for language in ("zh", "en"):
+        if values.get(language) is not None:
+            text = values[language]
+            values[language] = Text(
+                text["title"], text["summary"], text.get("body", []), tuple(text.get("topics", ()))
+            )
+    return cls(**values)
+
+
+def load_content(path: Path = CONTENT_FILE) -> SimpleNamespace:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return SimpleNamespace(
+        HOME=data["home"],
+        AUTHORITIES={k: (a["name"], a["name_en"]) for k, a in data["authorities"].items()},
+        POLICY_INDEX=data["policy_index"],
+        NEWS_INDEX=data["news_index"],
+        # generated as spreadsheets from the demo catalogue: key -> (title, file name)
+        ATTACHMENTS={k: (a["title"], a["filename"]) for k, a in data["attachments"].items()},
+        POLICIES=[_spec(PolicySpec, row) for row in data["policies"]],
+        INTERPRETATIONS=[_spec(InterpretationSpec, row) for row in data["interpretations"]],
+        NEWS=[_spec(NewsSpec, row) for row in data["news"]],
+    )
+
+
+content = load_content()
+HOME_ZH = {k: content.HOME["zh"][k] for k in ("title", "intro", "hotline")}
+HOME_EN = {k: content.HOME["en"][k] for k in ("title", "intro", "hotline")}
 HOME_INTRO_FEATURES = ["bold", "italic", "link", "ol", "ul"]
 DOCUMENT_COLLECTION = "政策附件"
 
@@ -155,9 +245,9 @@ def seed_home_pages() -> HomePage:
     values_zh = {
         **HOME_ZH,
         "intro": sanitise(HOME_ZH["intro"], HOME_INTRO_FEATURES),
-        "figures": _figures(content.HOME_FIGURES_ZH),
-        "figures_note": content.HOME_FIGURES_NOTE_ZH,
-        "search_description": content.HOME_DESCRIPTION_ZH,
+        "figures": _figures(content.HOME["zh"]["figures"]),
+        "figures_note": content.HOME["zh"]["figures_note"],
+        "search_description": content.HOME["zh"]["search_description"],
     }
     if home is None:
         home = HomePage(slug="home", locale=zh, **values_zh)
@@ -182,9 +272,9 @@ def seed_home_pages() -> HomePage:
         {
             **HOME_EN,
             "intro": sanitise(HOME_EN["intro"], HOME_INTRO_FEATURES),
-            "figures": _figures(content.HOME_FIGURES_EN),
-            "figures_note": content.HOME_FIGURES_NOTE_EN,
-            "search_description": content.HOME_DESCRIPTION_EN,
+            "figures": _figures(content.HOME["en"]["figures"]),
+            "figures_note": content.HOME["en"]["figures_note"],
+            "search_description": content.HOME["en"]["search_description"],
         },
     )
     return home
