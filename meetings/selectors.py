@@ -41,7 +41,11 @@ def people_shown_to(user, field: str = "user") -> Q | None:
     never a person of another enterprise. The organiser is shown apart, always."""
     if perms.sees_every_participant(user):
         return None
-    mine = list(user.enterprises.values_list("pk", flat=True)) if user.is_authenticated else []
+    mine = getattr(user, "_meeting_enterprise_ids", None)
+    if mine is None:
+        mine = user._meeting_enterprise_ids = (
+            list(user.enterprises.values_list("pk", flat=True)) if user.is_authenticated else []
+        )
     own = User.objects.filter(enterprises__in=mine).values("pk")
     other_company = (
         User.objects.filter(Q(enterprises__isnull=False) | Q(groups__name=ENTERPRISE_GROUP_NAME))

@@ -12,6 +12,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils.html import escape
 
 from meetings.models import CalendarFeed
 from meetings.services import (
@@ -413,3 +414,45 @@ def test_the_meeting_streams_carry_no_project_or_other_companys_details(world):
 
     for event in Event.objects.filter(stream__startswith="meeting:"):
         assert event_label(event.event) and event_subject(event.event, event.data), event.event
+
+
+def test_in_the_demo_each_person_reads_only_their_projects_of_each_meeting(seeded_demo, client):
+    """The probe's first finding: helper2 read internal minutes about helper-only projects."""
+    from meetings.demo import MEETING_TITLES
+    from meetings.models import ActionItem, AgendaItem, Finding, Meeting
+    from portal.models import User
+    from projects.selectors import projects_visible_to
+
+    meetings = list(Meeting.objects.filter(title__in=MEETING_TITLES))
+    hidden_somewhere = False
+    for username in ("helper2", "helper", "enterprise", "enterprise2", "officer"):
+        person = User.objects.get(username=username)
+        mine = set(projects_visible_to(person).values_list("pk", flat=True))
+        client.force_login(person)
+        for meeting in meetings:
+            page = client.get(f"/en/meetings/{meeting.pk}/")
+            if page.status_code == 404:
+                continue
+            text = page.content.decode()
+            hidden = [
+                *AgendaItem.objects.filter(meeting=meeting).exclude(project__in=mine),
+                *ActionItem.objects.filter(meeting=meeting)
+                .exclude(project=None)
+                .exclude(project__in=mine),
+                *Finding.objects.filter(meeting=meeting).exclude(project__in=mine),
+            ]
+            hidden_somewhere |= bool(hidden)
+            for row in hidden:
+                for value in (
+                    getattr(row, "title", ""),
+                    getattr(row, "minutes", ""),
+                    getattr(row, "internal_minutes", ""),
+                    getattr(row, "decision", ""),
+                    getattr(row, "text", ""),
+                ):
+                    if value:
+                        assert escape(value) not in text and value not in text, (username, value)
+            if username.startswith("enterprise"):
+                for item in AgendaItem.objects.filter(meeting=meeting).exclude(internal_minutes=""):
+                    assert item.internal_minutes not in text, (username, meeting.title)
+    assert hidden_somewhere  # the demo has meetings with projects some participants may not see
