@@ -44,7 +44,7 @@ from wagtail.snippets.views.snippets import (
     SnippetViewSetGroup,
 )
 
-from portal.errors import DomainError
+from portal.errors import DomainError, refusal_shown
 from portal.models import User
 from portal.roles import ENTERPRISE_GROUP_NAME, OFFICERS_GROUP_NAME, is_bureau_staff
 
@@ -431,15 +431,14 @@ class WorkingDaySaveMixin:
     def form_valid(self, form):
         data = form.cleaned_data
         day = data.get("date") or self.object.date
-        try:
+        with refusal_shown(self.request, form) as outcome:
             self.moved = working_day_set(
                 actor=self.request.user,
                 day=day,
                 is_working=data["is_working"],
                 name=data.get("name", ""),
             )
-        except DomainError as error:
-            form.add_error(None, str(error.message))
+        if not outcome.ok:
             return self.form_invalid(form)
         self.form = form
         self.object = WorkingDay.objects.filter(date=day).first() or form.instance
@@ -503,11 +502,9 @@ def working_days_import_view(request):
     form = YearForm(request.POST or None, initial={"year": timezone.localdate().year + 1})
     if request.method == "POST" and form.is_valid():
         year = form.cleaned_data["year"]
-        try:
+        with refusal_shown(request) as outcome:
             added = working_days_import(actor=request.user, years=[year])
-        except DomainError as error:
-            messages.error(request, str(error.message))
-        else:
+        if outcome.ok:
             messages.success(
                 request,
                 _("%(count)d calendar entries added for %(year)s.")

@@ -362,7 +362,7 @@ def test_officers_change_in_the_back_office_through_the_service(client, staff, c
     # It takes effect: the newcomer has the department's queue, the one who left does not.
     def queue(user):
         client.force_login(user)
-        page = BeautifulSoup(client.get("/en/queue/").content, "html.parser")
+        page = BeautifulSoup(client.get("/en/queue/?state=not_applied").content, "html.parser")
         return [row["data-approval"] for row in page.select("tr[data-approval]")]
 
     assert queue(newcomer) == [str(approval.pk)]

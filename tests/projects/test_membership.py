@@ -37,7 +37,7 @@ def test_an_officer_added_to_a_department_gets_its_queue_and_an_event(
     world, django_capture_on_commit_callbacks
 ):
     own_land = world.approval(world.own, "LAND")
-    assert own_land not in department_queue(world.water_officer)
+    assert own_land not in department_queue(world.water_officer, state="not_applied")
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         department_officer_add(
             actor=world.staff,
@@ -47,7 +47,7 @@ def test_an_officer_added_to_a_department_gets_its_queue_and_an_event(
         )
     assert callbacks, "the live signal goes out after commit"
     officer = fresh(world.water_officer)
-    assert own_land in department_queue(officer)
+    assert own_land in department_queue(officer, state="not_applied")
     assert can_view_project(officer, world.own)
     event = last_event(officer)
     assert (event.event, event.actor, event.data["department"]["id"]) == (
@@ -63,7 +63,7 @@ def test_an_officer_added_to_a_department_gets_its_queue_and_an_event(
         actor=world.staff, department_id=world.planning.pk, user_id=officer.pk
     )
     officer = fresh(officer)
-    assert own_land not in department_queue(officer)
+    assert own_land not in department_queue(officer, state="not_applied")
     assert not can_view_project(officer, world.own)
     assert last_event(officer).event == "department.officer_removed"
     assert event_type("department.officer_removed").changes_access
