@@ -41,6 +41,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from .roles import EDITOR, STAFF, has_role
 
 PENDING_SESSION_KEY = "two_factor_pending"
+ENROLMENT_SESSION_KEY = "two_factor_enrolment"
 DEFAULT_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
@@ -60,11 +61,16 @@ def second_factor_due(user) -> bool:
 
 
 # --- Setting up an authenticator -------------------------------------------------------------
-def enrolment_device(user) -> TOTPDevice:
-    """The authenticator being set up: unconfirmed until a code from it is entered."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+def enrolment_device(request, user) -> TOTPDevice:
+    """The authenticator being set up in this session: unconfirmed until a code from it is
+    entered. A new key for every session, so a key shown to one session (someone else who knows
+    the password, say) is never the one another session confirms."""
+    device_id = request.session.get(ENROLMENT_SESSION_KEY)
+    device = TOTPDevice.objects.filter(pk=device_id, user=user, confirmed=False).first()
     if device is None:
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
         device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        request.session[ENROLMENT_SESSION_KEY] = device.pk
     return device
 
 
@@ -87,19 +93,19 @@ def _clean(code: str) -> str:
 
 
 @transaction.atomic
-def enrolment_confirm(*, user, code: str) -> tuple[TOTPDevice, list[str]] | None:
-    """Confirm the authenticator being set up with a code from it; replaces any earlier one and
-    issues new backup codes (returned once, in clear). None when the code is wrong."""
+def enrolment_confirm(request, *, user, code: str) -> tuple[TOTPDevice, list[str]] | None:
+    """Confirm this session's authenticator being set up with a code from it; replaces any
+    earlier one and issues new backup codes (returned once, in clear). None when it is wrong."""
     device = (
         TOTPDevice.objects.select_for_update()
-        .filter(user=user, confirmed=False)
-        .order_by("-pk")
+        .filter(pk=request.session.get(ENROLMENT_SESSION_KEY), user=user, confirmed=False)
         .first()
     )
     code = _clean(code)
     if device is None or not code.isdigit() or not device.verify_token(code):
         return None
     TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+    request.session.pop(ENROLMENT_SESSION_KEY, None)
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     return device, backup_codes_replace(user=user)
@@ -238,10 +244,10 @@ def pending_start(request, user, *, backend: str | None, next_url: str | None) -
 
 def pending_user(request):
     """Who gave a right password in this session in the last few minutes, if anyone."""
-    data = request.session.get(PENDING_SESSION_KEY)
-    if not data or time.time() - data["since"] > settings.PORTAL_2FA_PENDING_SECONDS:
+    data = request.session.get(PENDING_SESSION_KEY) or {}
+    if time.time() - data.get("since", 0) > settings.PORTAL_2FA_PENDING_SECONDS:
         return None
-    return get_user_model().objects.filter(pk=data["user"], is_active=True).first()
+    return get_user_model().objects.filter(pk=data.get("user"), is_active=True).first()
 
 
 def sign_in_complete(request, user, device: Device) -> str:

@@ -64,7 +64,7 @@ def two_factor(request):
     if request.method == "POST":
         action = request.POST.get("action", "")
         if action == "confirm" and (not has_device or replacing):
-            confirmed = enrolment_confirm(user=user, code=request.POST.get("code", ""))
+            confirmed = enrolment_confirm(request, user=user, code=request.POST.get("code", ""))
             if confirmed is not None:
                 device, codes = confirmed
                 if pending:
@@ -98,7 +98,7 @@ def two_factor(request):
     if has_device and not replacing:
         context["backup_codes_left"] = backup_codes_left(user)
     else:
-        device = enrolment_device(user)
+        device = enrolment_device(request, user)
         context.update(qr_svg=qr_svg(device), secret=secret_text(device))
     return render(
         request, "portal/two_factor.html", context, status=400 if error is not None else 200

@@ -144,6 +144,26 @@ def test_staff_set_up_an_authenticator_after_the_password_then_need_its_code(
     assert client.get("/django-admin/").status_code == 200
 
 
+def test_each_session_sets_up_its_own_key(clock, required):
+    """Someone else who knows the password and opens the set-up page never learns the key the
+    owner then confirms."""
+    staff = person("wang", "staff")
+    intruder, owner = Client(), Client()
+    log_in(intruder, "wang")
+    seen = intruder.get("/en/accounts/two-factor/").context["secret"]
+    log_in(owner, "wang")
+    shown = owner.get("/en/accounts/two-factor/").context["secret"]
+    assert seen != shown
+    device = TOTPDevice.objects.get(user=staff, confirmed=False)
+    assert shown.replace(" ", "") in device.config_url
+    code = {"action": "confirm", "code": code_of(device, clock)}
+    assert owner.post("/en/accounts/two-factor/", code).status_code == 200
+    assert signed_in(owner)
+    assert TOTPDevice.objects.get(user=staff, confirmed=True).pk == device.pk
+    assert intruder.post("/en/accounts/two-factor/", code).status_code == 302
+    assert not signed_in(intruder)
+
+
 def test_a_code_works_once(clock, required):
     user, device, _codes = enrolled("wang", "staff", clock)
     first, second = Client(), Client()
