@@ -376,3 +376,20 @@ def test_the_code_page_without_a_password_first_sends_to_the_login(client):
     response = client.get("/en/accounts/two-factor/verify/")
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     assert client.get("/en/accounts/two-factor/")["Location"].startswith("/en/accounts/login/")
+
+
+def test_staff_move_to_a_new_phone_and_the_old_one_stops_working(clock, required):
+    user, old, codes = enrolled("wang", "staff", clock)
+    client = Client()
+    log_in(client, "wang")
+    client.post("/en/accounts/two-factor/verify/", {"code": code_of(old, clock)})
+    clock.tick()
+    assert client.get("/en/accounts/two-factor/?replace=1").context["secret"]
+    new = TOTPDevice.objects.get(user=user, confirmed=False)
+    moved = client.post(
+        "/en/accounts/two-factor/",
+        {"action": "confirm", "replace": "1", "code": code_of(new, clock)},
+    )
+    assert moved.status_code == 200 and len(moved.context["codes"]) == 10
+    assert list(TOTPDevice.objects.filter(user=user).values_list("pk", flat=True)) == [new.pk]
+    assert client.get("/admin/").status_code == 200  # still signed in, with the new phone
