@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "cms",
     "portal.site",
     "axes",
+    "csp",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.simple_translation",
@@ -89,6 +91,9 @@ MIDDLEWARE = [
     "portal.two_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # After CSPMiddleware: frame-ancestors follows X-Frame-Options, no-store when signed in.
+    "portal.site.middleware.SecurityHeadersMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "portal.errors.NotVisibleAs404Middleware",
     # Last: turns a locked-out sign-in into the 429 page (or JSON for the API).
@@ -116,6 +121,44 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render from the template engines above, so that templates/wagtailadmin/widgets/
+# overrides Wagtail's date and time inputs (their inline scripts break the CSP below).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+
+# --- Content-Security-Policy and headers -----------------------------------------------------
+# No inline script and no eval anywhere: the portal's pages load portal/static/portal/*.js; the
+# few inline scripts of Wagtail's admin are replaced by templates/wagtailadmin/ overrides read by
+# portal/static/portal/admin-csp.js (portal/site/wagtail_hooks.py). 'self' covers the same
+# host's ws:/wss: (CSP level 3). frame-ancestors is 'none' unless a view allows same-origin
+# framing (Wagtail's preview): portal/site/middleware.py. A view that sets its own header (the
+# file download) keeps it. Violations are logged by /csp-report/.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+        "report-uri": "/csp-report/",
+    }
+}
+CSP_REPORT_MAX_BYTES = 16 * 1024
+# Wagtail's dashboard would fetch releases.wagtail.org from the browser: not from a bureau's desk.
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), browsing-topics=(), camera=(), display-capture=(), "
+    "geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
 
 # --- Database: a SQLite file by default, PostgreSQL when DATABASE_URL is set ---------------
 DATABASE_URL = os.environ.get("DATABASE_URL", "")

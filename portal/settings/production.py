@@ -6,7 +6,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env_bool, env_list
+from .base import CONTENT_SECURITY_POLICY, env_bool, env_list
 
 DEBUG = False
 if not SECRET_KEY or len(SECRET_KEY) < 50:
@@ -27,6 +27,11 @@ SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
+# Behind TLS: an http:// address left in content (an old policy's link) is fetched over https.
+CONTENT_SECURITY_POLICY = {
+    **CONTENT_SECURITY_POLICY,
+    "DIRECTIVES": {**CONTENT_SECURITY_POLICY["DIRECTIVES"], "upgrade-insecure-requests": True},
+}
 
 # Staff and editors must sign in with a second factor (portal/two_factor.py).
 PORTAL_REQUIRE_2FA = env_bool("PORTAL_REQUIRE_2FA", True)

@@ -16,11 +16,12 @@ from projects import views as project_views
 
 from . import two_factor_views
 from .api import api
-from .views import PortalLoginView, healthz, lockouts
+from .views import PortalLoginView, csp_report, healthz, lockouts
 
 # Machine routes: never language-prefixed.
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("csp-report/", csp_report, name="csp_report"),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

@@ -1,3 +1,6 @@
+import json
+import logging
+
 from axes.models import AccessAttempt
 from axes.utils import reset as axes_reset
 from django.conf import settings
@@ -5,12 +8,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST, require_safe
 from django_tasks_db.models import DBTaskResult
 
 from portal.roles import may_manage_accounts
@@ -69,3 +73,41 @@ def lockouts(request):
     ).order_by("-attempt_time")
     page = Paginator(locked, 50).get_page(request.GET.get("page"))
     return render(request, "portal/lockouts.html", {"page": page})
+
+
+csp_logger = logging.getLogger("portal.csp")
+
+
+@csrf_exempt
+@require_POST
+def csp_report(request):
+    """Browsers POST Content-Security-Policy violations here; each is logged as a warning.
+
+    Anonymous and without a CSRF token (browsers send neither); the body is bounded and only a
+    few fields are kept, so a flood costs a log line each, nothing stored.
+    """
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not declared.isdigit() or int(declared) > settings.CSP_REPORT_MAX_BYTES:
+        return HttpResponse(status=413)
+    body = request.read(settings.CSP_REPORT_MAX_BYTES + 1)
+    if len(body) > settings.CSP_REPORT_MAX_BYTES:
+        return HttpResponse(status=413)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return HttpResponse(status=400)
+    # report-uri sends {"csp-report": {...}}; the Reporting API sends a list of {"body": {...}}.
+    reports = payload if isinstance(payload, list) else [payload]
+    for entry in reports[:10]:
+        if not isinstance(entry, dict):
+            continue
+        report = entry.get("csp-report") or entry.get("body") or {}
+        if not isinstance(report, dict):
+            continue
+        csp_logger.warning(
+            "CSP violation: %s blocked %s on %s",
+            str(report.get("effective-directive") or report.get("effectiveDirective") or "")[:100],
+            str(report.get("blocked-uri") or report.get("blockedURL") or "")[:300],
+            str(report.get("document-uri") or report.get("documentURL") or "")[:300],
+        )
+    return HttpResponse(status=204)

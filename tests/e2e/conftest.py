@@ -41,19 +41,55 @@ def browser():
         browser.close()
 
 
+# Every frame reports what the Content-Security-Policy blocked on the console, where the
+# listener below finds it (Chromium also logs "Refused to ..." itself; this catches every kind).
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  console.error(
+    "Content Security Policy violation: " + event.effectiveDirective + " blocked " +
+    (event.blockedURI || "inline") + " at " + event.sourceFile + ":" + event.lineNumber +
+    " sample " + JSON.stringify(event.sample)
+  );
+});
+"""
+
+
+def is_csp_violation(text: str) -> bool:
+    return "Content Security Policy" in text or "Refused to" in text
+
+
 @pytest.fixture
-def new_page(browser):
+def csp_violations():
+    """What the CSP blocked on every page of the test (each page listens from its start)."""
+    return []
+
+
+@pytest.fixture
+def new_page(browser, csp_violations):
     contexts = []
 
     def make(**kwargs):
         context = browser.new_context(**kwargs)
         context.set_default_timeout(15_000)
+        context.add_init_script(REPORT_VIOLATIONS)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on(
+            "console",
+            lambda message: (
+                csp_violations.append(f"{page.url}: {message.text}")
+                if is_csp_violation(message.text)
+                else None
+            ),
+        )
+        return page
 
     yield make
     for context in contexts:
         context.close()
+    # Any page of any browser test that breaks the policy fails its test.
+    if csp_violations:
+        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(csp_violations))
 
 
 @pytest.fixture
