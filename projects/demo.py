@@ -118,6 +118,10 @@ ENTERPRISES = [
     (e["name"], e["name_en"], e["credit_code"], tuple(e["users"]))
     for e in _ORGANISATIONS["enterprises"]
 ]
+# name -> the users who administer it (confirm the new users others invite)
+ENTERPRISE_ADMINISTRATORS = {
+    e["name"]: tuple(e.get("administrators", ())) for e in _ORGANISATIONS["enterprises"]
+}
 ITEMS = _read_catalogue()
 CATALOGUE = {spec.code: spec for spec in ITEMS}
 
@@ -224,6 +228,9 @@ def _seed_enterprises() -> dict[str, Enterprise]:
         )[0]
         if usernames:
             enterprise.users.add(*User.objects.filter(username__in=usernames))
+        administrators = ENTERPRISE_ADMINISTRATORS.get(name, ())
+        if administrators:
+            enterprise.administrators.add(*User.objects.filter(username__in=administrators))
         enterprises[name] = enterprise
     return enterprises
 

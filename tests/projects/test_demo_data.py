@@ -257,3 +257,12 @@ def test_the_history_is_dated_back_from_the_given_today():
     overdue = [a for a, s in summaries(today) if s["colour"] == "overdue"]
     assert overdue and all(a.due_date < today for a in overdue)
     assert seed_projects(today=today) == 0
+
+
+def test_the_demo_enterprises_have_their_administrators(seeded_demo):
+    from projects.models import Enterprise
+
+    glass = Enterprise.objects.get(name="津晶汽车玻璃（天津）有限公司")
+    assert list(glass.administrators.values_list("username", flat=True)) == ["enterprise"]
+    deko = Enterprise.objects.get(name="德科精密传动（天津）有限公司")
+    assert list(deko.administrators.values_list("username", flat=True)) == ["enterprise2"]
