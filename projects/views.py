@@ -11,7 +11,7 @@ from django.db.models import Count, F, Min, Q
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
@@ -27,6 +27,7 @@ from portal.roles import (
     may_use_queue,
     roles_of,
 )
+from portal.services import api_token_expires_at, api_tokens_live
 
 from . import permissions as perms
 from . import selectors, services
@@ -504,11 +505,13 @@ def account(request):
     if request.method == "POST" and form.is_valid():
         user = form.save()
         messages.success(request, _("Profile saved."))
-        from django.utils import translation
-
         with translation.override(user.language):
             return redirect(reverse("account"))
-    return render(request, "portal/account.html", {"form": form})
+    tokens = [
+        {"token": token, "expires_at": api_token_expires_at(token)}
+        for token in api_tokens_live(request.user).order_by("-created")
+    ]
+    return render(request, "portal/account.html", {"form": form, "tokens": tokens})
 
 
 @login_required

@@ -16,7 +16,7 @@ from projects import views as project_views
 
 from . import two_factor_views
 from .api import api
-from .views import PortalLoginView, csp_report, healthz, lockouts
+from .views import PortalLoginView, csp_report, healthz, lockouts, token_revoke
 
 # Machine routes: never language-prefixed.
 urlpatterns = [
@@ -46,6 +46,7 @@ urlpatterns += i18n_patterns(
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/lockouts/", lockouts, name="lockouts"),
+    path("accounts/tokens/<int:token_id>/revoke/", token_revoke, name="token_revoke"),
     # After the password (every login page leads here: portal/two_factor.py), and setting up.
     path("accounts/two-factor/", two_factor_views.two_factor, name="two_factor"),
     path(

@@ -17,7 +17,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST, require_safe
 from django_tasks_db.models import DBTaskResult
 
+from portal.errors import refusal_shown
 from portal.roles import may_manage_accounts
+from portal.services import api_token_revoke
 
 from .health import channel_layer_status, database_status
 
@@ -111,3 +113,14 @@ def csp_report(request):
             str(report.get("document-uri") or report.get("documentURL") or "")[:300],
         )
     return HttpResponse(status=204)
+
+
+@login_required
+@require_POST
+def token_revoke(request, token_id: int):
+    """The owner revokes one of their API tokens from their account page."""
+    with refusal_shown(request) as outcome:
+        api_token_revoke(actor=request.user, token_id=token_id)
+    if outcome.ok:
+        messages.success(request, _("The token no longer opens the API."))
+    return redirect("account")

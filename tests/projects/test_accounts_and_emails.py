@@ -367,3 +367,20 @@ def test_plain_text_emails_show_names_and_reasons_as_typed(
         assert "&quot;" not in message.body + message.subject
         assert "&lt;" not in message.body + message.subject
         assert "&amp;" not in message.body + message.subject
+
+
+def test_the_account_page_lists_my_tokens_and_revokes_them(client, world):
+    from wagtail.models import APIToken
+
+    from portal.services import api_token_create
+
+    mine, _ = api_token_create(actor=world.helper, name="报表脚本")
+    theirs, _ = api_token_create(actor=world.helper2, name="other")
+    client.force_login(world.helper)
+    page = client.get("/en/accounts/").content.decode()
+    assert "报表脚本" in page and mine.prefix in page and "other" not in page
+    assert client.post(f"/en/accounts/tokens/{theirs.pk}/revoke/").status_code == 404
+    response = client.post(f"/en/accounts/tokens/{mine.pk}/revoke/", follow=True)
+    assert "no longer opens the API" in response.content.decode()
+    assert APIToken.objects.get(pk=mine.pk).revoked_at is not None
+    assert APIToken.objects.get(pk=theirs.pk).revoked_at is None
