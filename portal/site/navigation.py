@@ -73,3 +73,15 @@ def navigation_for(user, current_path: str) -> list[dict]:
         current = current_path == url if is_root else current_path.startswith(url)
         items.append({"label": entry.label, "url": url, "current": current})
     return items
+
+
+def landing_for(user) -> str:
+    """Where a person's work is: the queue for officers, the projects for helpers, staff and
+    enterprise users, the back office for editors; the home page for anyone else."""
+    if r.has_role(user, r.OFFICER) and not r.has_role(user, r.STAFF, r.HELPER):
+        return reverse("approval_queue")
+    if r.has_role(user, r.STAFF, r.HELPER, r.ENTERPRISE):
+        return reverse("project_list")
+    if r.may_open_back_office(user):
+        return reverse("wagtailadmin_home")
+    return reverse("wagtail_serve", args=[""])

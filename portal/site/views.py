@@ -22,6 +22,7 @@ from portal.roles import may_manage_accounts
 from portal.services import api_token_revoke
 
 from .health import channel_layer_status, database_status
+from .navigation import landing_for
 
 
 @never_cache
@@ -44,12 +45,18 @@ def healthz(request):
 
 
 class PortalLoginView(LoginView):
-    """Log in and land on the home page in the language of the login page."""
+    """Log in and land on the person's work (their queue, their projects), in the language of
+    the login page; a `next` page other than the home page is kept."""
 
     redirect_authenticated_user = True
 
     def get_default_redirect_url(self):
-        return reverse("wagtail_serve", args=[""])
+        return landing_for(self.request.user)
+
+    def get_redirect_url(self):
+        target = super().get_redirect_url()
+        home = {reverse("wagtail_serve", args=[""]), "/", "/en/"}
+        return "" if target in home else target
 
 
 @login_required

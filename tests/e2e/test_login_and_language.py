@@ -22,8 +22,11 @@ def test_staff_logs_in_and_switches_language(live_server, new_page, artifacts):
     page.get_by_label("用户名").fill("staff")
     page.get_by_label("密码").fill("demo-pw-1")
     page.get_by_role("button", name="登录").click()
+    # Staff land on their work, the projects; the home page is one click away.
+    expect(page).to_have_url(re.compile(r"/projects/$"))
     expect(page.locator(".whoami")).to_contain_text("李静")
     expect(page.get_by_role("navigation", name="主导航")).to_contain_text("后台管理")
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="首页").click()
 
     page.get_by_role("link", name="English").click()
     expect(page).to_have_url(re.compile(r"/en/$"))

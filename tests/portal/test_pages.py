@@ -56,10 +56,33 @@ def test_login_and_logout_under_both_languages(client, make_user):
     response = client.post(
         "/en/accounts/login/", {"username": "helper", "password": "pw-123456", "next": "/en/"}
     )
-    assert response.status_code == 302 and response["Location"] == "/en/"
+    # Signing in from the home page lands on the person's work: a helper's projects.
+    assert response.status_code == 302 and response["Location"] == "/en/projects/"
     assert "helper" in soup(client.get("/en/")).select_one(".whoami").get_text()
     assert client.post("/en/accounts/logout/").status_code == 302
     assert soup(client.get("/en/")).select_one(".whoami") is None
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [
+        ("staff", "/projects/"),
+        ("helper", "/projects/"),
+        ("officer", "/queue/"),
+        ("enterprise", "/projects/"),
+        ("editor", "/admin/"),
+    ],
+)
+def test_signing_in_lands_on_the_persons_work(client, make_user, role, landing):
+    make_user(f"u-{role}", role, password="pw-123456")
+    response = client.post("/accounts/login/", {"username": f"u-{role}", "password": "pw-123456"})
+    assert response["Location"] == landing
+    # A page asked for before signing in is kept.
+    client.logout()
+    asked = client.post(
+        "/accounts/login/?next=/meetings/", {"username": f"u-{role}", "password": "pw-123456"}
+    )
+    assert asked["Location"] == "/meetings/"
 
 
 @pytest.mark.parametrize(
