@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sitemaps import Sitemap as DjangoSitemap
 from django.http import Http404
@@ -13,7 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from wagtail.contrib.sitemaps import Sitemap as WagtailSitemap
 from wagtail.contrib.sitemaps.views import sitemap as wagtail_sitemap
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Locale, Page
 
 from .forms import GuideFilterForm, SearchForm
 from .guides import active_items, guide_item, policies_for_item, search_guides
@@ -165,7 +166,17 @@ def search(request):
 
 
 class PagesSitemap(WagtailSitemap):
-    """Wagtail's sitemap over the site's pages in every language, not only the default one."""
+    """Wagtail's sitemap over the site's pages in every language, not only the default one, on
+    the portal's public address (PORTAL_BASE_URL), whatever host the request came through."""
+
+    def _urls(self, page, protocol, domain):
+        urls = super()._urls(page, protocol, domain)
+        root = self.get_wagtail_site().root_url.rstrip("/")
+        public = settings.PORTAL_BASE_URL.rstrip("/")
+        for url in urls:
+            if url["location"].startswith(root + "/"):
+                url["location"] = public + url["location"][len(root) :]
+        return urls
 
     def items(self):
         root = self.get_wagtail_site().root_page
@@ -177,7 +188,7 @@ class PagesSitemap(WagtailSitemap):
 
 
 class GuideSitemap(DjangoSitemap):
-    """Each guide in each language, at the Wagtail site's address like the pages."""
+    """Each guide in each language, on the portal's public address like the pages."""
 
     i18n = True
     alternates = True
@@ -185,8 +196,7 @@ class GuideSitemap(DjangoSitemap):
 
     def __init__(self, request):
         self.request = request
-        site = Site.find_for_request(request) or Site.objects.filter(is_default_site=True).first()
-        self.root_url = site.root_url if site else request.build_absolute_uri("/").rstrip("/")
+        self.root_url = settings.PORTAL_BASE_URL.rstrip("/")
 
     def items(self):
         return ["index", *active_items().order_by("code").values_list("code", flat=True)]

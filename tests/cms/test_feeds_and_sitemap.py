@@ -83,7 +83,9 @@ def test_pages_announce_their_feed(client, content):
     assert 'type="application/atom+xml"' in html and 'href="/feeds/policies/"' in html
 
 
-def test_the_sitemap_lists_pages_in_both_languages_and_the_guides(client, content):
+def test_the_sitemap_lists_pages_in_both_languages_and_the_guides(client, content, settings):
+    """On the configured public address, not the host the request came through."""
+    settings.PORTAL_BASE_URL = "https://portal.example.gov.cn"
     f.item(f.department("区规划和自然资源局"), "PNR-02")
     response = client.get("/sitemap.xml")
     assert response.status_code == 200
@@ -91,21 +93,24 @@ def test_the_sitemap_lists_pages_in_both_languages_and_the_guides(client, conten
     assert root.tag == f"{SITEMAP}urlset"
     locations = [u.find(f"{SITEMAP}loc").text for u in root.findall(f"{SITEMAP}url")]
     assert len(locations) == len(set(locations))
-    assert "http://localhost/" in locations and "http://localhost/en/" in locations
-    assert f"http://localhost/policies/{content.slug}/" in locations
-    assert f"http://localhost/en/policies/{content.slug}/" in locations
-    assert "http://localhost/guide/PNR-02/" in locations
-    assert "http://localhost/en/guide/PNR-02/" in locations
-    assert "http://localhost/guide/" in locations
+    assert (
+        "https://portal.example.gov.cn/" in locations
+        and "https://portal.example.gov.cn/en/" in locations
+    )
+    assert f"https://portal.example.gov.cn/policies/{content.slug}/" in locations
+    assert f"https://portal.example.gov.cn/en/policies/{content.slug}/" in locations
+    assert "https://portal.example.gov.cn/guide/PNR-02/" in locations
+    assert "https://portal.example.gov.cn/en/guide/PNR-02/" in locations
+    assert "https://portal.example.gov.cn/guide/" in locations
     guide = next(
         u
         for u in root.findall(f"{SITEMAP}url")
-        if u.find(f"{SITEMAP}loc").text == "http://localhost/guide/PNR-02/"
+        if u.find(f"{SITEMAP}loc").text == "https://portal.example.gov.cn/guide/PNR-02/"
     )
     alternates = {a.get("hreflang"): a.get("href") for a in guide.findall(f"{XHTML}link")}
     assert alternates == {
-        "zh-hans": "http://localhost/guide/PNR-02/",
-        "en": "http://localhost/en/guide/PNR-02/",
+        "zh-hans": "https://portal.example.gov.cn/guide/PNR-02/",
+        "en": "https://portal.example.gov.cn/en/guide/PNR-02/",
     }
     for url in root.findall(f"{SITEMAP}url"):
         lastmod = url.find(f"{SITEMAP}lastmod")
@@ -113,7 +118,8 @@ def test_the_sitemap_lists_pages_in_both_languages_and_the_guides(client, conten
             rfc3339(lastmod.text)
 
 
-def test_unpublished_pages_and_inactive_items_stay_out_of_the_sitemap(client, content):
+def test_unpublished_pages_and_inactive_items_stay_out_of_the_sitemap(client, content, settings):
+    settings.PORTAL_BASE_URL = "http://localhost"
     item = f.item(f.department("区水务局"), "WAT-09")
     item.is_active = False
     item.save()
