@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PASSWORD ?= demo
+HOST ?= 127.0.0.1
+PORT ?= 8000
 PYTEST_ARGS ?=
 
 .PHONY: demo test install migrate seed collectstatic lint format messages bench clean
@@ -24,8 +26,9 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo --password '$(PASSWORD)'
 
+# `make demo PORT=8100` serves on that port, and links in emails and calendars say so too.
 demo: seed
-	$(BIN)/python manage.py run_demo --password '$(PASSWORD)'
+	$(BIN)/python manage.py run_demo --host '$(HOST)' --port '$(PORT)' --password '$(PASSWORD)'
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

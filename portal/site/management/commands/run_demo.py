@@ -22,6 +22,8 @@ class Command(BaseCommand):
         manage = [python, "manage.py"]
         env = dict(os.environ)
         env.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings.dev")
+        # Links in emails, calendars and the back office point at where the demo really runs.
+        env.setdefault("PORTAL_BASE_URL", f"http://{host}:{port}")
         commands = {
             "web": [
                 python,
