@@ -110,3 +110,27 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stream}#{self.seq} {self.event}"
+
+
+class SentEmail(models.Model):
+    """An email a worker task has sent: written in the transaction that sends it, so a task
+    run again after its worker died skips the people it had already emailed."""
+
+    # The django-tasks result of the run: a re-run of the same task has the same id.
+    task_result_id = models.CharField(_("task result"), max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    template = models.CharField(_("template"), max_length=200)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("sent email")
+        verbose_name_plural = _("sent emails")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task_result_id", "user", "template"], name="sent_email_once_per_task"
+            )
+        ]
+        indexes = [models.Index(fields=["sent_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.template} to {self.user_id} ({self.task_result_id})"

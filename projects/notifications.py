@@ -1,4 +1,8 @@
-"""Emails, sent by the worker, each in its recipient's language with a link to the page."""
+"""Emails, sent by the worker, each in its recipient's language with a link to the page.
+
+Each task only emails through `mail.send_to`, so each is `resumable`: run again after its
+worker died, it emails the people the first run did not reach, and no one twice.
+"""
 
 from __future__ import annotations
 
@@ -33,6 +37,7 @@ def recipients_for(approval: Approval, *, enterprise: bool, lead_helper: bool) -
     return [p for p in people.values() if p.email]
 
 
+@mail.resumable
 @task()
 def notify_approval_event(event_id: int) -> int:
     """Supplement requested, approved, rejected: to the enterprise's users and the lead helper."""
@@ -63,6 +68,7 @@ def notify_approval_event(event_id: int) -> int:
     return sent
 
 
+@mail.resumable
 @task()
 def notify_deadline(approval_id: int, alert: str) -> int:
     """An approval turned due soon or overdue: to the lead helper."""
@@ -85,6 +91,7 @@ def notify_deadline(approval_id: int, alert: str) -> int:
     return len(recipients)
 
 
+@mail.resumable
 @task()
 def send_invitation(user_id: int, invited_by_id: int | None) -> None:
     """An invited enterprise user gets a link to set a password (it expires)."""
