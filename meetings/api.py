@@ -7,6 +7,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from portal.dates import check_date
 from portal.errors import InvalidInput
 from portal.events import stream_heads
 from portal.models import User
@@ -179,6 +180,15 @@ class MeetingFilters(Schema):
     to: datetime | None = None
 
 
+def _bound(value: datetime | None, field: str) -> datetime | None:
+    """A list filter's instant, refused (422) outside the accepted window: a year-1 or
+    year-9999 time may not even convert to the database's UTC."""
+    if value is None:
+        return None
+    check_date(value.date(), field)
+    return services.aware(value)
+
+
 def _meetings(request, page: list[Meeting]) -> list[dict]:
     return [meeting_data(request.user, meeting) for meeting in page]
 
@@ -188,8 +198,8 @@ def _meetings(request, page: list[Meeting]) -> list[dict]:
 def list_meetings(request, filters: Query[MeetingFilters]):
     return selectors.in_range(
         selectors.meeting_list_queryset(request.user),
-        services.aware(filters.start_from) if filters.start_from else None,
-        services.aware(filters.to) if filters.to else None,
+        _bound(filters.start_from, "from"),
+        _bound(filters.to, "to"),
     )
 
 

@@ -2,6 +2,7 @@
 
 import secrets
 import uuid
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -9,7 +10,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.dates import EARLIEST, in_window, latest
 from projects.models import Approval, Department, Project, StoredFile
+
+
+def window_instants(today: date | None = None) -> tuple[datetime, datetime]:
+    """The accepted date window (`portal.dates`) as instants: [first moment, moment after)."""
+    return (
+        datetime.combine(EARLIEST, time.min, tzinfo=UTC),
+        datetime.combine(latest(today) + timedelta(days=1), time.min, tzinfo=UTC),
+    )
 
 
 class Meeting(models.Model):
@@ -70,6 +80,14 @@ class Meeting(models.Model):
     @property
     def is_site_visit(self) -> bool:
         return self.kind in self.SITE_VISITS
+
+    @property
+    def dates_in_window(self) -> bool:
+        """False for a row stored with a date outside the accepted window (typed before the
+        window was checked, or written around the services): calendars leave it out and
+        pages show it without converting it to local time, which could overflow."""
+        first, after = window_instants()
+        return first <= self.start < after and first <= self.end < after
 
 
 class Participant(models.Model):
@@ -176,6 +194,11 @@ class ActionItem(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status == self.Status.OPEN and self.due_date < timezone.localdate()
+
+    @property
+    def due_in_window(self) -> bool:
+        """False for a due date stored outside the accepted window: no calendar entry."""
+        return in_window(self.due_date)
 
 
 class Finding(models.Model):

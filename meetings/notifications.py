@@ -7,8 +7,9 @@ from django_tasks import task
 
 from portal import mail
 from portal.errors import NotVisible
+from portal.models import User
 
-from .ical import meeting_calendar
+from .ical import meeting_calendar, uninvitation_calendar
 from .models import Meeting
 from .selectors import meeting_for
 
@@ -17,12 +18,18 @@ def meeting_url(meeting: Meeting, language: str) -> str:
     return mail.page_url("meeting_detail", language, meeting.pk)
 
 
+def _ics(body: bytes, method: str) -> tuple[str, bytes, str]:
+    # The MIME method parameter says the same as the calendar's METHOD (RFC 6047).
+    return ("invite.ics", body, f'text/calendar; charset="utf-8"; method={method}')
+
+
 @task()
 def send_meeting_email(
     meeting_id: int, method: str, sequence: int, user_ids: list[int] | None = None
 ) -> int:
     """Email the invitation (REQUEST) or cancellation (CANCEL) to the participants, each
-    with the meeting as they may see it (their projects' agenda, the people they may see)."""
+    with the meeting as they may see it (their projects' agenda, the people they may see);
+    a CANCEL for given people no longer invited tells them alone."""
     meeting = (
         Meeting.objects.select_related("organiser")
         .prefetch_related("participants__user")
@@ -30,8 +37,17 @@ def send_meeting_email(
     )
     if meeting.sequence != sequence and method == "REQUEST":
         return 0  # a newer change has its own email on the way
+    if method == "REQUEST" and (
+        meeting.status != Meeting.Status.SCHEDULED or not meeting.dates_in_window
+    ):
+        # Nothing to invite to: cancelled meanwhile, or stored with a date outside the window
+        # (the services refuse such dates; a row written around them waits to be changed).
+        return 0
     sent = 0
-    for participant in meeting.participants.all():
+    participants = {p.user_id: p for p in meeting.participants.all()}
+    if method == "CANCEL" and user_ids is not None:
+        sent += _send_uninvitations(meeting, set(user_ids) - set(participants))
+    for participant in participants.values():
         user = participant.user
         if not user.is_active or not user.email:
             continue
@@ -52,11 +68,18 @@ def send_meeting_email(
         }
         with translation.override(language):
             ics = meeting_calendar(theirs, method=method, url=url)
-        mail.send_to(
-            user,
-            "meetings/email/invitation",
-            context,
-            attachments=[("invite.ics", ics, f'text/calendar; charset="utf-8"; method={method}')],
-        )
+        mail.send_to(user, "meetings/email/invitation", context, attachments=[_ics(ics, method)])
+        sent += 1
+    return sent
+
+
+def _send_uninvitations(meeting: Meeting, user_ids: set[int]) -> int:
+    """People taken off a meeting that goes on: they may no longer see it, so they are told
+    its title and time only (which their invitation told them), with a CANCEL for them."""
+    sent = 0
+    for user in User.objects.filter(pk__in=user_ids, is_active=True).exclude(email=""):
+        context = {"meeting": meeting, "user": user, "method": "CANCEL", "removed": True}
+        ics = uninvitation_calendar(meeting, user)
+        mail.send_to(user, "meetings/email/invitation", context, attachments=[_ics(ics, "CANCEL")])
         sent += 1
     return sent

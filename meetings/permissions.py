@@ -7,8 +7,15 @@
   enterprise user;
 - the bureau side sees every participant; anyone else sees the organiser, the bureau side and
   the people of their own enterprise, never another company's people;
-- staff and helpers schedule meetings and visits.
+- staff and helpers schedule meetings and visits;
+- what a meeting's state allows (`meeting_changeable`, `record_open`, `minutes_publishable`,
+  `answers_open`) is decided here too: the services refuse by these rules and the meeting page
+  offers a control only when they allow it.
 """
+
+from datetime import datetime
+
+from django.utils import timezone
 
 from portal.roles import ENTERPRISE, HELPER, OFFICER, STAFF, is_bureau_staff, roles_of
 
@@ -90,3 +97,31 @@ def _department_ids(user) -> frozenset[int]:
             user.departments.values_list("pk", flat=True)
         )
     return cached
+
+
+# --- what the meeting's state allows (the services refuse by these; the page offers by them) ---
+
+
+def meeting_changeable(meeting: Meeting) -> bool:
+    """Time, place, people and agenda change, and a meeting is cancelled, only while it is a
+    draft or scheduled; a held or cancelled meeting stays as it was."""
+    return meeting.status in (Meeting.Status.DRAFT, Meeting.Status.SCHEDULED)
+
+
+def can_change(user, meeting: Meeting) -> bool:
+    return can_manage(user, meeting) and meeting_changeable(meeting)
+
+
+def answers_open(meeting: Meeting) -> bool:
+    """Participants answer attend or decline while the meeting is scheduled."""
+    return meeting.status == Meeting.Status.SCHEDULED
+
+
+def record_open(meeting: Meeting) -> bool:
+    """Attendance, minutes and decisions are recorded for any meeting that was not cancelled."""
+    return meeting.status != Meeting.Status.CANCELLED
+
+
+def minutes_publishable(meeting: Meeting, now: datetime | None = None) -> bool:
+    """The minutes are published (the meeting is then held) once the meeting has begun."""
+    return record_open(meeting) and meeting.start <= (now or timezone.now())

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
+from portal.dates import EARLIEST, latest
 from portal.errors import NotVisible
 from portal.models import User
 from portal.roles import ENTERPRISE_GROUP_NAME, HELPER, OFFICER, STAFF, groups_of_roles
@@ -21,7 +22,7 @@ from projects.models import Approval, Project
 from projects.selectors import projects_visible_to
 
 from . import permissions as perms
-from .models import ActionItem, AgendaItem, Finding, Meeting, Participant
+from .models import ActionItem, AgendaItem, Finding, Meeting, Participant, window_instants
 from .streams import meeting_internal_stream, meeting_stream
 
 
@@ -223,9 +224,15 @@ def action_items_for(user, *, owner_me: bool = False, status: str | None = None)
 
 
 def feed_entries(user) -> tuple[list[Meeting], list[tuple[str, date, str, str]]]:
-    """A person's meetings and visits, and the due dates they care about as all-day entries."""
+    """A person's meetings and visits, and the due dates they care about as all-day entries.
+
+    A row stored with a date outside the accepted window is left out: a calendar cannot show
+    it (its end or the day after may not even exist) and it must not break everyone's feed."""
     # Only what a calendar entry shows: thousands of rows, so no whole user objects.
     scope = meeting_scope(user)
+    today = timezone.localdate()
+    first, after = window_instants(today)
+    due_in_window = Q(due_date__gte=EARLIEST, due_date__lte=latest(today))
     people = Participant.objects.select_related("user").only(
         "meeting_id",
         "answer",
@@ -241,6 +248,7 @@ def feed_entries(user) -> tuple[list[Meeting], list[tuple[str, date, str, str]]]
     meetings = list(
         meetings_visible_to(user)
         .exclude(status=Meeting.Status.DRAFT)
+        .filter(start__gte=first, start__lt=after, end__gte=first, end__lt=after)
         .select_related("organiser")
         .prefetch_related(
             Prefetch("participants", queryset=people),
@@ -248,15 +256,15 @@ def feed_entries(user) -> tuple[list[Meeting], list[tuple[str, date, str, str]]]
         )
     )
     days = []
-    for action in action_items_for(user, owner_me=True, status="open"):
+    for action in action_items_for(user, owner_me=True, status="open").filter(due_in_window):
         days.append(
             (f"action-{action.pk}", action.due_date, f"⚑ {action.title}", action.meeting.title)
         )
     approvals = (
         Approval.objects.filter(
+            due_in_window,
             project__in=projects_visible_to(user),
             status__in=Approval.OPEN,
-            due_date__isnull=False,
         )
         .select_related("project", "item")
         .only("id", "due_date", "project__name", "item__code", "item__name")

@@ -21,6 +21,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from portal.dates import check_date, latest
 from portal.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
 from portal.events import emit, user_stream
 from portal.mail import enqueue_after_commit
@@ -79,7 +80,17 @@ def _meeting_data(meeting: Meeting, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _validate(title: str, kind: str, start: datetime, end: datetime, status: str) -> None:
+def _check_when(start: datetime, end: datetime, today: date | None = None) -> None:
+    """Start and end lie in the accepted window (their own calendar dates, before any
+    conversion: a year-1 or year-9999 time may not even convert to UTC)."""
+    check_date(start.date(), "start", today)
+    check_date(end.date(), "end", today)
+
+
+def _validate(
+    title: str, kind: str, start: datetime, end: datetime, status: str, today: date | None = None
+) -> None:
+    _check_when(start, end, today)
     if not (title or "").strip():
         raise InvalidInput(_("A meeting needs a title."), field="title")
     if len(title) > 200:
@@ -185,7 +196,7 @@ def meeting_schedule(
     """
     now = _now(now)
     start, end = aware(start), aware(end)
-    _validate(title, kind, start, end, status)
+    _validate(title, kind, start, end, status, timezone.localdate(now))
     if not perms.can_schedule(actor):
         raise PermissionRefused(_("Only bureau staff and helpers schedule meetings and visits."))
     visible = _visible_project_ids(actor, projects)
@@ -239,6 +250,20 @@ def _require_manager(actor: User, meeting: Meeting) -> None:
         raise PermissionRefused(_("Only the organiser and bureau staff change this meeting."))
 
 
+def _require_changeable(meeting: Meeting) -> None:
+    if not perms.meeting_changeable(meeting):
+        raise TransitionRefused(
+            _("This meeting is %(status)s and can no longer change.")
+            % {"status": meeting.get_status_display()},
+            code="meeting_closed",
+        )
+
+
+def _require_record_open(meeting: Meeting) -> None:
+    if not perms.record_open(meeting):
+        raise TransitionRefused(_("A cancelled meeting has no record."), code="meeting_closed")
+
+
 def meeting_update(
     *,
     actor: User,
@@ -269,12 +294,7 @@ def meeting_update(
     with transaction.atomic():
         meeting = _locked(actor, meeting_id)
         _require_manager(actor, meeting)
-        if meeting.status in (M.CANCELLED, M.HELD):
-            raise TransitionRefused(
-                _("This meeting is %(status)s and can no longer change.")
-                % {"status": meeting.get_status_display()},
-                code="meeting_closed",
-            )
+        _require_changeable(meeting)
         was_draft = meeting.status == M.DRAFT
         before = (meeting.start, meeting.end, meeting.place)
         for field in ("title", "kind", "place"):
@@ -290,6 +310,7 @@ def meeting_update(
             meeting.start,
             meeting.end,
             M.SCHEDULED if status == M.SCHEDULED else M.DRAFT,
+            timezone.localdate(now),
         )
         if was_draft and status == M.SCHEDULED:
             meeting.status = M.SCHEDULED
@@ -351,7 +372,7 @@ def meeting_cancel(
     with transaction.atomic():
         meeting = _locked(actor, meeting_id)
         _require_manager(actor, meeting)
-        if meeting.status in (M.CANCELLED, M.HELD):
+        if not perms.meeting_changeable(meeting):
             raise TransitionRefused(
                 _("This meeting is %(status)s and cannot be cancelled.")
                 % {"status": meeting.get_status_display()},
@@ -385,7 +406,7 @@ def meeting_respond(
         participant = meeting.participants.select_for_update().filter(user=actor).first()
         if participant is None:
             raise PermissionRefused(_("Only invited participants answer."))
-        if meeting.status != M.SCHEDULED:
+        if not perms.answers_open(meeting):
             raise TransitionRefused(
                 _("This meeting is %(status)s: answers are closed.")
                 % {"status": meeting.get_status_display()},
@@ -517,6 +538,7 @@ def agenda_set(
     with transaction.atomic():
         meeting = _locked(actor, meeting_id)
         _require_manager(actor, meeting)
+        _require_changeable(meeting)
         project_ids = set(_projects_of(meeting, actor).values_list("pk", flat=True))
         cleaned = []
         for position, item in enumerate(items):
@@ -595,9 +617,8 @@ def meeting_record(
     with transaction.atomic():
         meeting = _locked(actor, meeting_id)
         _require_manager(actor, meeting)
-        if meeting.status == M.CANCELLED:
-            raise TransitionRefused(_("A cancelled meeting has no record."), code="meeting_closed")
-        if publish and meeting.start > now:
+        _require_record_open(meeting)
+        if publish and not perms.minutes_publishable(meeting, now):
             raise TransitionRefused(
                 _("The minutes can be published once the meeting has taken place."),
                 code="not_yet_held",
@@ -648,13 +669,28 @@ def meeting_record(
     return meeting
 
 
-def _due(meeting: Meeting, due_date: date | None, working_days: int | None) -> date:
+def _due(meeting: Meeting, due_date: date | None, working_days: int | None, today: date) -> date:
+    """The due date given, or N working days after the meeting's day: in the window."""
     if due_date is not None:
-        return due_date
+        return check_date(due_date, "due_date", today)
     if working_days is None or working_days < 1:
         raise InvalidInput(_("Give a due date or a number of working days."), field="due_date")
+    if not meeting.dates_in_window:
+        # A row stored with a date outside the window: nothing to count from.
+        raise InvalidInput(
+            _("The meeting's date lies outside the accepted window: give a due date."),
+            field="working_days",
+        )
     start = timezone.localdate(meeting.start)
-    return WorkingCalendar.load().nth_after(start, working_days)
+    # Each working day takes a calendar day at least: more than that cannot end in the window
+    # (and counting them one by one would take as long as it is large).
+    if working_days > (latest(today) - start).days:
+        raise InvalidInput(
+            _("That many working days end after %(latest)s.")
+            % {"latest": latest(today).isoformat()},
+            field="working_days",
+        )
+    return check_date(WorkingCalendar.load().nth_after(start, working_days), "working_days", today)
 
 
 def action_item_create(
@@ -683,6 +719,7 @@ def action_item_create(
     with transaction.atomic():
         meeting = _locked(actor, meeting_id)
         _require_manager(actor, meeting)
+        _require_record_open(meeting)
         visible = _projects_of(meeting, actor)
         if project is not None and not visible.filter(pk=project.pk).exists():
             raise InvalidInput(_("The project must be one of the meeting's."), field="project")
@@ -700,7 +737,7 @@ def action_item_create(
             title=title[:300],
             owner_user=owner_user,
             owner_department=owner_department,
-            due_date=_due(meeting, due_date, working_days),
+            due_date=_due(meeting, due_date, working_days, timezone.localdate(now)),
             created_at=now,
         )
         data = _action_data(action)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from portal.dates import EARLIEST, check_date, latest
 from portal.errors import refusal_shown
 from portal.events import stream_heads
 from portal.models import User
@@ -110,12 +111,7 @@ class ActionForm(forms.Form):
 def meeting_list(request):
     """My meetings and visits: a month grid and an agenda list."""
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year", today.year))
-        month = int(request.GET.get("month", today.month))
-        first = date(year, month, 1)
-    except ValueError:
-        first = today.replace(day=1)
+    first = _month_asked(request, today)
     view = "agenda" if request.GET.get("view") == "agenda" else "month"
     last = first.replace(day=month_calendar.monthrange(first.year, first.month)[1])
     tz = timezone.get_current_timezone()
@@ -132,8 +128,9 @@ def meeting_list(request):
     upcoming = list(
         selectors.meeting_list_queryset(request.user).filter(end__gte=timezone.now())[:50]
     )
-    previous = (first - timedelta(days=1)).replace(day=1)
-    following = last + timedelta(days=1)
+    # No way out of the window: the month before the first and after the last is not offered.
+    previous = (first - timedelta(days=1)).replace(day=1) if first > EARLIEST else None
+    following = last + timedelta(days=1) if last < latest(today) else None
     return render(
         request,
         "meetings/meeting_list.html",
@@ -150,6 +147,21 @@ def meeting_list(request):
             "calendar_url": calendar_feed_url(request.user),
         },
     )
+
+
+def _month_asked(request, today: date) -> date:
+    """The first day of the month asked for (`year`, `month`), or of this month, with a
+    message, when that is no month or lies outside the accepted window."""
+    try:
+        first = date(
+            int(request.GET.get("year", today.year)), int(request.GET.get("month", today.month)), 1
+        )
+    except (TypeError, ValueError, OverflowError):
+        messages.error(request, _("There is no such month; this month is shown."))
+        return today.replace(day=1)
+    with refusal_shown(request) as outcome:  # the window begins on the first of a month
+        check_date(first, "month", today)
+    return first if outcome.ok else today.replace(day=1)
 
 
 @login_required
@@ -192,9 +204,15 @@ def meeting_detail(request, meeting_id: int):
     meeting = selectors.meeting_page_for(user, meeting_id)
     manage = perms.can_manage(user, meeting)
     participants = meeting.participants.all()
+    dated = meeting.dates_in_window
     context = {
         "meeting": meeting,
         "manage": manage,
+        # What the meeting's state allows, by the rules the services refuse by.
+        "may_change": manage and perms.meeting_changeable(meeting),
+        "may_record": manage and perms.record_open(meeting),
+        "may_publish": manage and perms.minutes_publishable(meeting),
+        "may_answer": perms.answers_open(meeting),
         "internal": perms.can_view_internal(user, meeting),
         "mine": next((p for p in participants if p.user_id == user.pk), None),
         "actions": meeting.action_items.all(),
@@ -207,8 +225,9 @@ def meeting_detail(request, meeting_id: int):
             initial={
                 "title": meeting.title,
                 "kind": meeting.kind,
-                "start": timezone.localtime(meeting.start),
-                "end": timezone.localtime(meeting.end),
+                # A stored date outside the window may not convert: the organiser types anew.
+                "start": timezone.localtime(meeting.start) if dated else None,
+                "end": timezone.localtime(meeting.end) if dated else None,
                 "place": meeting.place,
                 "projects": [p.pk for p in meeting.projects.all()],
                 "participants": [p.user_id for p in participants if p.via_department_id is None],
@@ -477,9 +496,16 @@ def meeting_ics(request, meeting_id: int):
         response["WWW-Authenticate"] = 'Bearer realm="portal"'
         return response
     meeting = selectors.meeting_for(user, meeting_id)  # NotVisible answers 404
+    if not meeting.dates_in_window:
+        # Stored with a date outside the window: no calendar entry until it is changed.
+        return HttpResponse(
+            _("This meeting's date lies outside the accepted window; it has no calendar file."),
+            status=409,
+            content_type="text/plain; charset=utf-8",
+        )
     url = settings.PORTAL_BASE_URL.rstrip("/") + reverse("meeting_detail", args=[meeting.pk])
-    method = "CANCEL" if meeting.status == "cancelled" else "PUBLISH"
-    return _ics(ical.meeting_calendar(meeting, method=method, url=url), f"meeting-{meeting.pk}.ics")
+    # A download is a plain calendar (no METHOD, no attendees), cancelled or not.
+    return _ics(ical.meeting_calendar(meeting, url=url), f"meeting-{meeting.pk}.ics")
 
 
 @require_safe
