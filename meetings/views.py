@@ -79,6 +79,10 @@ class MeetingForm(forms.Form):
         self.fields["participants"].queryset = (
             User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("username")
         )
+        # The browser offers only the accepted window; the service refuses anything else.
+        window = {"min": f"{EARLIEST:%Y-%m-%d}T00:00", "max": f"{latest():%Y-%m-%d}T23:59"}
+        for name in ("start", "end"):
+            self.fields[name].widget.attrs.update(window)
 
 
 class RespondForm(forms.Form):
@@ -101,6 +105,12 @@ class ActionForm(forms.Form):
     working_days = forms.IntegerField(
         label=_lazy("or within N working days"), required=False, min_value=1, max_value=120
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["due_date"].widget.attrs.update(
+            {"min": EARLIEST.isoformat(), "max": latest().isoformat()}
+        )
 
 
 # --- calendar pages ---------------------------------------------------------------------------
