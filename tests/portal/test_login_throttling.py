@@ -84,7 +84,7 @@ def test_the_message_is_in_chinese_on_the_chinese_page(person):
     for _ in range(6):
         response = client.post("/accounts/login/", {"username": "zhang", "password": WRONG})
     assert response.status_code == 429
-    assert "登录" in response.content.decode()
+    assert "登录失败次数过多" in response.content.decode()
 
 
 def test_staff_unlock_and_others_cannot(client, person):
