@@ -7,6 +7,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
+from portal.api_schemas import BODY_LIMIT, problems
 from portal.dates import check_date
 from portal.errors import InvalidInput
 from portal.events import stream_heads
@@ -193,7 +194,11 @@ def _meetings(request, page: list[Meeting]) -> list[dict]:
     return [meeting_data(request.user, meeting) for meeting in page]
 
 
-@router.get("/meetings", response=list[MeetingOut], summary="Meetings and visits visible to me")
+@router.get(
+    "/meetings",
+    response={200: list[MeetingOut], **problems(401, 422)},
+    summary="Meetings and visits visible to me",
+)
 @paginate(limit_offset(50, 500), shape=_meetings)
 def list_meetings(request, filters: Query[MeetingFilters]):
     return selectors.in_range(
@@ -203,13 +208,22 @@ def list_meetings(request, filters: Query[MeetingFilters]):
     )
 
 
-@router.get("/meetings/{meeting_id}", response=MeetingOut, summary="One meeting")
+@router.get(
+    "/meetings/{meeting_id}",
+    response={200: MeetingOut, **problems(401, 404, 422)},
+    summary="One meeting",
+)
 def get_meeting(request, meeting_id: int):
     meeting = selectors.meeting_for(request.user, meeting_id)
     return meeting_data(request.user, meeting, with_streams=True)
 
 
-@router.post("/meetings", response={201: MeetingCreated}, summary="Schedule a meeting or visit")
+@router.post(
+    "/meetings",
+    response={201: MeetingCreated, **problems(400, 401, 403, 409, 422)},
+    openapi_extra=BODY_LIMIT,
+    summary="Schedule a meeting or visit",
+)
 def create_meeting(request, payload: MeetingIn):
     resolved = _people(request.user, payload)
     meeting, warnings = services.meeting_schedule(
@@ -228,7 +242,12 @@ def create_meeting(request, payload: MeetingIn):
     )
 
 
-@router.patch("/meetings/{meeting_id}", response=MeetingCreated, summary="Change a meeting")
+@router.patch(
+    "/meetings/{meeting_id}",
+    response={200: MeetingCreated, **problems(400, 401, 403, 404, 409, 422)},
+    openapi_extra=BODY_LIMIT,
+    summary="Change a meeting",
+)
 def update_meeting(request, meeting_id: int, payload: MeetingPatch):
     selectors.meeting_for(request.user, meeting_id)  # 404 before 422 for strangers
     resolved = _people(request.user, payload)
@@ -244,7 +263,12 @@ def update_meeting(request, meeting_id: int, payload: MeetingPatch):
     return {**meeting_data(request.user, meeting, with_streams=True), "warnings": warnings}
 
 
-@router.post("/meetings/{meeting_id}/cancel", response=MeetingOut, summary="Cancel a meeting")
+@router.post(
+    "/meetings/{meeting_id}/cancel",
+    response={200: MeetingOut, **problems(400, 401, 403, 404, 409, 422)},
+    openapi_extra=BODY_LIMIT,
+    summary="Cancel a meeting",
+)
 def cancel_meeting(request, meeting_id: int, payload: CancelIn):
     services.meeting_cancel(actor=request.user, meeting_id=meeting_id, reason=payload.reason)
     return meeting_data(
@@ -278,7 +302,11 @@ def _action_items(request, page: list) -> list[dict]:
     ]
 
 
-@router.get("/action-items", response=list[ActionItemOut], summary="Action items (owner=me: mine)")
+@router.get(
+    "/action-items",
+    response={200: list[ActionItemOut], **problems(401, 422)},
+    summary="Action items (owner=me: mine)",
+)
 @paginate(limit_offset(100, 500), shape=_action_items)
 def list_action_items(request, filters: Query[ActionFilters]):
     return selectors.action_items_for(
