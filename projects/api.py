@@ -5,9 +5,10 @@ from typing import Literal
 
 from django.db.models import Prefetch
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 
+from portal.api_schemas import BODY_LIMIT, ID_MAX, problems
 from portal.events import stream_heads
 from portal.pagination import limit_offset
 
@@ -171,7 +172,11 @@ def _summaries(request, page: list[Project]) -> list[dict]:
     return [_summary(project, today) for project in page]
 
 
-@router.get("/projects", response=list[ProjectSummary], summary="Projects visible to the caller")
+@router.get(
+    "/projects",
+    response={200: list[ProjectSummary], **problems(401, 422)},
+    summary="Projects visible to the caller",
+)
 @paginate(limit_offset(50, 200), shape=_summaries)
 def list_projects(request, filters: Query[ProjectFilters]):
     queryset = filter_projects(
@@ -190,18 +195,25 @@ def list_projects(request, filters: Query[ProjectFilters]):
     )
 
 
-@router.get("/projects/{project_id}", response=ProjectDetail, summary="One project")
-def get_project(request, project_id: int):
+@router.get(
+    "/projects/{project_id}",
+    response={200: ProjectDetail, **problems(401, 404, 422)},
+    summary="One project",
+)
+def get_project(request, project_id: int = Path(..., ge=1, le=ID_MAX)):
     project = project_for(request.user, project_id)
     return project_detail_data(request.user, project)
 
 
 @router.post(
     "/approvals/{approval_id}/transitions",
-    response=ApprovalOut,
+    response={200: ApprovalOut, **problems(400, 401, 403, 404, 409, 422)},
+    openapi_extra=BODY_LIMIT,
     summary="Move an approval: " + ", ".join(ACTIONS),
 )
-def transition_approval(request, approval_id: int, payload: TransitionIn):
+def transition_approval(
+    request, payload: TransitionIn, approval_id: int = Path(..., ge=1, le=ID_MAX)
+):
     approval_transition(
         actor=request.user,
         approval_id=approval_id,

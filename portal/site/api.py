@@ -3,13 +3,18 @@
 from datetime import datetime
 
 from django.contrib.auth import authenticate
-from ninja import Field, NinjaAPI, Query, Schema
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
+from ninja import Field, NinjaAPI, Path, Query, Schema
+from ninja.errors import AuthenticationError, HttpError
 from ninja.responses import Status
 from ninja.security import django_auth
 
 from meetings.api import router as meetings_router
 from meetings.views import calendar_feed_url
 from portal.accounts import PortalBearerAuth
+from portal.api_schemas import BODY_LIMIT, ID_MAX, problems
 from portal.errors import DomainError
 from portal.events import events_after, stream_heads
 from portal.services import (
@@ -44,6 +49,50 @@ def domain_error(request, exc: DomainError):
     return api.create_response(request, body, status=exc.status)
 
 
+# ninja's own refusals in the same {detail, code} shape as the domain's, so that one schema
+# (Problem) describes every refusal but invalid input.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "refused",
+    413: "too_large",
+    429: "too_many_requests",
+}
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request, exc: AuthenticationError):
+    body = {
+        "detail": "Authentication credentials were not provided or are not valid.",
+        "code": "unauthorized",
+    }
+    return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(HttpError)
+def http_error(request, exc: HttpError):
+    body = {"detail": exc.message, "code": HTTP_CODES.get(exc.status_code, "refused")}
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(BadRequest)
+@api.exception_handler(SuspiciousOperation)
+def bad_request(request, exc: Exception):
+    """A body Django cannot read (a multipart without a boundary, too many fields) read by
+    something other than ninja, e.g. the sign-in throttle: 400 like any unparseable body."""
+    body = {"detail": "Cannot parse request body", "code": "bad_request"}
+    return api.create_response(request, body, status=400)
+
+
+@api.exception_handler(Http404)
+def not_found(request, exc: Http404):
+    return api.create_response(request, {"detail": "Not found.", "code": "not_found"}, status=404)
+
+
 class Credentials(Schema):
     username: str = Field(..., max_length=150)
     password: str = Field(..., max_length=256)
@@ -74,11 +123,6 @@ class TokenOut(Schema):
     expires_at: datetime
 
 
-class Problem(Schema):
-    detail: str
-    code: str
-
-
 class Ref(Schema):
     id: int
     name: str
@@ -102,7 +146,9 @@ class TicketOut(Schema):
 @api.post(
     "/tokens",
     auth=None,
-    response={201: NewToken, 401: Problem, 409: Problem, 429: Problem},
+    response={201: NewToken, **problems(400, 401, 409, 422, 429)},
+    openapi_extra=BODY_LIMIT,
+    exclude_unset=True,  # a Problem without a field has none, not `"field": null`
     tags=["accounts"],
     summary="Exchange a username and password for a bearer token",
 )
@@ -128,7 +174,12 @@ def create_token(request, credentials: Credentials):
     )
 
 
-@api.get("/tokens", response=list[TokenOut], tags=["accounts"], summary="My live tokens")
+@api.get(
+    "/tokens",
+    response={200: list[TokenOut], **problems(401)},
+    tags=["accounts"],
+    summary="My live tokens",
+)
 def list_tokens(request):
     return [
         {
@@ -145,23 +196,23 @@ def list_tokens(request):
 
 @api.delete(
     "/tokens/{token_id}",
-    response={204: None, 404: Problem},
+    response={204: None, **problems(401, 403, 404, 422)},
     tags=["accounts"],
     summary="Revoke one",
 )
-def revoke_token(request, token_id: int):
+def revoke_token(request, token_id: int = Path(..., ge=1, le=ID_MAX)):
     api_token_revoke(actor=request.user, token_id=token_id)
     return Status(204, None)
 
 
-@api.get("/me", response=Me, tags=["accounts"], summary="Who I am")
+@api.get("/me", response={200: Me, **problems(401)}, tags=["accounts"], summary="Who I am")
 def me(request):
     return {**user_summary(request.user), "calendar_url": calendar_feed_url(request.user)}
 
 
 @api.post(
     "/realtime/ticket",
-    response={201: TicketOut},
+    response={201: TicketOut, **problems(401)},
     auth=PortalBearerAuth(),
     tags=["realtime"],
     summary="A one-time ticket to open /ws/events/ without a cookie",
@@ -188,7 +239,10 @@ class EventPage(Schema):
 
 
 @api.get(
-    "/events", response=EventPage, tags=["events"], summary="Events of one stream, oldest first"
+    "/events",
+    response={200: EventPage, **problems(401, 404, 422)},
+    tags=["events"],
+    summary="Events of one stream, oldest first",
 )
 def list_events(
     request,
