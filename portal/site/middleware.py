@@ -40,8 +40,20 @@ class SecurityHeadersMiddleware:
         if policy:
             response.headers.setdefault("Permissions-Policy", policy)
         if response.get("X-Frame-Options", "").upper() == "SAMEORIGIN":
-            response._csp_replace = {
-                **(getattr(response, "_csp_replace", None) or {}),
-                "frame-ancestors": ["'self'"],
-            }
+            _frame_ancestors_self(response)
         return response
+
+
+def _frame_ancestors_self(response) -> None:
+    policy = response.get("Content-Security-Policy")
+    if policy is None:
+        response._csp_replace = {
+            **(getattr(response, "_csp_replace", None) or {}),
+            "frame-ancestors": ["'self'"],
+        }
+    elif "frame-ancestors 'none'" in policy:
+        # Wagtail renders a preview through the whole middleware stack (a header with 'none')
+        # and only then marks the response SAMEORIGIN: the outer pass corrects it.
+        response["Content-Security-Policy"] = policy.replace(
+            "frame-ancestors 'none'", "frame-ancestors 'self'"
+        )

@@ -76,6 +76,9 @@ def test_portal_pages_run_under_the_policy(start_daphne, new_page, world, csp_vi
         "() => { const i = document.querySelector('input.calendar-url');"
         " return i.selectionStart === 0 && i.selectionEnd === i.value.length; }"
     )
+    # The API's documentation (django-ninja's Swagger UI, served from this site).
+    visit(page, base + "/api/v1/docs", csp_violations)
+    expect(page.locator(".swagger-ui .info")).to_be_visible()
     # A public page with Wagtail's user bar (signed in).
     visit(page, base + world["policy"].url, csp_violations)
     expect(page.locator("wagtail-userbar")).to_have_count(1)
@@ -110,4 +113,13 @@ def test_wagtail_admin_runs_under_the_policy(live_server, new_page, world, csp_v
     modal.locator("input[data-multiple-choice-select]").first.check()
     modal.locator("input[data-multiple-choice-submit]").click()
     expect(page.locator("#id_approval_item_links-FORMS")).to_contain_text("审批事项")
+    # The preview panel frames the page from the same site (frame-ancestors 'self' there only).
+    expect(page.locator(".modal.in")).to_have_count(0)
+    page.locator("[data-side-panel-toggle='preview']").click()
+    preview = page.frame_locator("#w-preview-iframe")
+    expect(preview.locator("h1")).to_contain_text("关于推行容缺受理的通知")
     assert csp_violations == []
+
+    # Django's admin (read-only here) is under the same policy.
+    visit(page, base + "/django-admin/", csp_violations)
+    visit(page, base + "/django-admin/portal/user/", csp_violations)

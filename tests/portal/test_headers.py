@@ -104,6 +104,22 @@ def test_wagtail_preview_may_be_framed_by_the_admin_only(client):
     assert directives(response)["frame-ancestors"] == "'self'"
 
 
+def test_a_preview_rendered_through_the_middleware_may_still_be_framed(rf):
+    """Wagtail renders a preview through the whole stack, then marks it SAMEORIGIN."""
+    from django.http import HttpResponse
+
+    from portal.site.middleware import SecurityHeadersMiddleware
+
+    def preview_view(request):
+        inner = HttpResponse("preview")
+        inner["Content-Security-Policy"] = "default-src 'self'; frame-ancestors 'none'"
+        inner["X-Frame-Options"] = "SAMEORIGIN"
+        return inner
+
+    response = SecurityHeadersMiddleware(preview_view)(rf.get("/admin/pages/1/edit/preview/"))
+    assert response["Content-Security-Policy"] == "default-src 'self'; frame-ancestors 'self'"
+
+
 def test_api_responses_have_the_headers_and_a_token_call_is_never_stored(client):
     user = f.user("helper", "helper")
     _token, plaintext = APIToken.create_token(user=user, name="script")
