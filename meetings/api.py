@@ -225,6 +225,7 @@ def get_meeting(request, meeting_id: int):
     summary="Schedule a meeting or visit",
 )
 def create_meeting(request, payload: MeetingIn):
+    services.require_scheduler(request.user)  # before any username is looked up
     resolved = _people(request.user, payload)
     meeting, warnings = services.meeting_schedule(
         actor=request.user,
@@ -249,7 +250,8 @@ def create_meeting(request, payload: MeetingIn):
     summary="Change a meeting",
 )
 def update_meeting(request, meeting_id: int, payload: MeetingPatch):
-    selectors.meeting_for(request.user, meeting_id)  # 404 before 422 for strangers
+    meeting = selectors.meeting_for(request.user, meeting_id)  # 404 before 422 for strangers
+    services.require_manager(request.user, meeting)  # 403 before any username is looked up
     resolved = _people(request.user, payload)
     changes = {
         key: value

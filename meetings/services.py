@@ -197,8 +197,7 @@ def meeting_schedule(
     now = _now(now)
     start, end = aware(start), aware(end)
     _validate(title, kind, start, end, status, timezone.localdate(now))
-    if not perms.can_schedule(actor):
-        raise PermissionRefused(_("Only bureau staff and helpers schedule meetings and visits."))
+    require_scheduler(actor)
     visible = _visible_project_ids(actor, projects)
     if any(p.pk not in visible for p in projects):
         raise InvalidInput(_("You may only choose projects you follow."), field="project_ids")
@@ -245,7 +244,14 @@ def _locked(actor: User, meeting_id: int) -> Meeting:
     return meeting
 
 
-def _require_manager(actor: User, meeting: Meeting) -> None:
+def require_scheduler(actor: User) -> None:
+    """Refuse anyone who may not schedule, before anything else is looked at (the API asks
+    first, so that a refused caller learns nothing of which usernames exist)."""
+    if not perms.can_schedule(actor):
+        raise PermissionRefused(_("Only bureau staff and helpers schedule meetings and visits."))
+
+
+def require_manager(actor: User, meeting: Meeting) -> None:
     if not perms.can_manage(actor, meeting):
         raise PermissionRefused(_("Only the organiser and bureau staff change this meeting."))
 
@@ -293,7 +299,7 @@ def meeting_update(
         raise InvalidInput(_("Unknown fields: %(names)s.") % {"names": ", ".join(sorted(unknown))})
     with transaction.atomic():
         meeting = _locked(actor, meeting_id)
-        _require_manager(actor, meeting)
+        require_manager(actor, meeting)
         _require_changeable(meeting)
         was_draft = meeting.status == M.DRAFT
         before = (meeting.start, meeting.end, meeting.place)
@@ -371,7 +377,7 @@ def meeting_cancel(
     now = _now(now)
     with transaction.atomic():
         meeting = _locked(actor, meeting_id)
-        _require_manager(actor, meeting)
+        require_manager(actor, meeting)
         if not perms.meeting_changeable(meeting):
             raise TransitionRefused(
                 _("This meeting is %(status)s and cannot be cancelled.")
@@ -537,7 +543,7 @@ def agenda_set(
     now = _now(now)
     with transaction.atomic():
         meeting = _locked(actor, meeting_id)
-        _require_manager(actor, meeting)
+        require_manager(actor, meeting)
         _require_changeable(meeting)
         project_ids = set(_projects_of(meeting, actor).values_list("pk", flat=True))
         cleaned = []
@@ -616,7 +622,7 @@ def meeting_record(
     now = _now(now)
     with transaction.atomic():
         meeting = _locked(actor, meeting_id)
-        _require_manager(actor, meeting)
+        require_manager(actor, meeting)
         _require_record_open(meeting)
         if publish and not perms.minutes_publishable(meeting, now):
             raise TransitionRefused(
@@ -718,7 +724,7 @@ def action_item_create(
         raise InvalidInput(_("Choose who owns it: a person or a department."), field="owner")
     with transaction.atomic():
         meeting = _locked(actor, meeting_id)
-        _require_manager(actor, meeting)
+        require_manager(actor, meeting)
         _require_record_open(meeting)
         visible = _projects_of(meeting, actor)
         if project is not None and not visible.filter(pk=project.pk).exists():

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST, require_safe
 
+from portal.accounts import PortalBearerAuth
 from portal.dates import EARLIEST, check_date, latest
 from portal.errors import refusal_shown
 from portal.events import stream_heads
@@ -493,13 +494,11 @@ def _ics(body: bytes, filename: str) -> HttpResponse:
 
 @require_safe
 def meeting_ics(request, meeting_id: int):
-    """One meeting as a calendar file: for the session or a bearer token."""
-    from wagtail.api.v3.auth import BearerTokenAuth
-
+    """One meeting as a calendar file: for the session or a bearer token (that has not expired)."""
     user = request.user
     if request.headers.get("Authorization", "").startswith("Bearer "):
         token = request.headers["Authorization"][7:].strip()
-        BearerTokenAuth().authenticate(request, token)
+        PortalBearerAuth().authenticate(request, token)
         user = request.user
     if not user.is_authenticated:
         response = HttpResponse(status=401)

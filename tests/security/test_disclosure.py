@@ -75,25 +75,14 @@ def _schedule(world, role, usernames, method="post", meeting=None):
     return getattr(client, method)(url, json.dumps(body), content_type="application/json")
 
 
-USERNAME_ORACLE = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "LEAK: meetings/api.py `_people` resolves participant_usernames (422 'Unknown users: "
-        "[...]') before the service refuses a caller who may not schedule or change the "
-        "meeting (403), so any signed-in account tells another company's real usernames from "
-        "made-up ones"
-    ),
-)
-
-
 @pytest.mark.parametrize(
     ("role", "method", "meeting"),
     [
-        pytest.param("enterprise", "post", None, marks=USERNAME_ORACLE),
-        pytest.param("officer", "post", None, marks=USERNAME_ORACLE),
-        pytest.param("editor", "post", None, marks=USERNAME_ORACLE),
-        pytest.param("enterprise", "patch", "own", marks=USERNAME_ORACLE),
-        pytest.param("officer", "patch", "own", marks=USERNAME_ORACLE),
+        ("enterprise", "post", None),
+        ("officer", "post", None),
+        ("editor", "post", None),
+        ("enterprise", "patch", "own"),
+        ("officer", "patch", "own"),
     ],
 )
 def test_refused_scheduling_does_not_tell_which_usernames_exist(world, role, method, meeting):
@@ -128,17 +117,7 @@ def _aged_token(world, person, *, days=0, revoked=False):
 @pytest.mark.parametrize(
     "kind",
     [
-        pytest.param(
-            "expired",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason=(
-                    "LEAK: meetings/views.py meeting_ics authenticates with Wagtail's "
-                    "BearerTokenAuth, not portal.accounts.PortalBearerAuth, so a bearer token "
-                    "past its 90 days (refused by the API) still downloads calendar files"
-                ),
-            ),
-        ),
+        "expired",
         "revoked",
     ],
 )
