@@ -10,4 +10,4 @@ EMAIL_BACKEND = "tests.integration.slow_mail.EmailBackend"
 EMAIL_FILE_PATH = os.environ["EMAIL_FILE_PATH"]
 SLOW_MAIL_SECONDS = float(os.environ.get("SLOW_MAIL_SECONDS", "0.3"))
 # Tasks whose worker died are queued again after a second, not the production default.
-TASK_ORPHAN_GRACE_SECONDS = 1
+TASK_ORPHAN_GRACE_SECONDS = float(os.environ.get("TASK_ORPHAN_GRACE_SECONDS", "1"))
