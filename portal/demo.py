@@ -1,7 +1,13 @@
-"""Demo accounts for `seed_demo`: one for each kind of user."""
+"""Demo accounts for `seed_demo`: one for each kind of user, read from demo/accounts.json."""
 
+from __future__ import annotations
+
+import json
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group
 
 from .models import User
@@ -17,31 +23,17 @@ class DemoAccount:
     language: str = "zh-hans"
     superuser: bool = False
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> DemoAccount:
+        return cls(**{**data, "groups": tuple(data["groups"])})
 
+
+# The accounts live in a data file outside the installed packages (`demo/` next to manage.py),
+# read once here; a field left out takes the default above.
+ACCOUNTS_FILE = Path(settings.BASE_DIR) / "demo" / "accounts.json"
 DEMO_ACCOUNTS = [
-    DemoAccount(
-        "staff",
-        "李静",
-        "bureau staff: portal admin, Wagtail moderator",
-        ("Bureau staff", "Moderators"),
-        superuser=True,
-    ),
-    DemoAccount(
-        "editor", "陈晓", "editor: writes pages, submits them for moderation", ("Editors",)
-    ),
-    DemoAccount("helper", "王海", "helper: leads most projects", ("Helpers",)),
-    DemoAccount("helper2", "赵敏", "helper: leads some projects", ("Helpers",)),
-    DemoAccount("officer", "刘洋", "officer of the planning department", ("Department officers",)),
-    DemoAccount(
-        "enterprise", "孙强", "enterprise user: the automotive-glass plant", ("Enterprise users",)
-    ),
-    DemoAccount(
-        "enterprise2",
-        "Anna Weber",
-        "enterprise user of another enterprise",
-        ("Enterprise users",),
-        language="en",
-    ),
+    DemoAccount.from_json(row)
+    for row in json.loads(ACCOUNTS_FILE.read_text(encoding="utf-8"))["accounts"]
 ]
 
 
