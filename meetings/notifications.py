@@ -23,6 +23,7 @@ def _ics(body: bytes, method: str) -> tuple[str, bytes, str]:
     return ("invite.ics", body, f'text/calendar; charset="utf-8"; method={method}')
 
 
+@mail.resumable  # only emails through mail.send_to: safe to run again after a dead worker
 @task()
 def send_meeting_email(
     meeting_id: int, method: str, sequence: int, user_ids: list[int] | None = None

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 
-from .models import PeriodicTaskRun, RealtimeTicket
+from .models import PeriodicTaskRun, RealtimeTicket, SentEmail
 
 
 @task()
@@ -17,8 +17,11 @@ def publish_scheduled() -> None:
 
 @task()
 def prune_housekeeping() -> None:
-    """Forget spent realtime tickets, old scheduler rows and finished task results."""
+    """Forget spent realtime tickets, old scheduler rows, sent-email records and finished task
+    results."""
     now = timezone.now()
     RealtimeTicket.objects.filter(expires_at__lt=now - timedelta(hours=1)).delete()
     PeriodicTaskRun.objects.filter(enqueued_at__lt=now - timedelta(days=7)).delete()
+    # Records of emails sent by a task matter only while that task may still run again.
+    SentEmail.objects.filter(sent_at__lt=now - timedelta(days=7)).delete()
     call_command("prune_db_task_results", min_age_days=7, verbosity=0)
