@@ -111,8 +111,8 @@ class TransitionIn(Schema):
 
 class ProjectFilters(Schema):
     stage: Project.Stage | None = None
-    town: int | None = None
-    department: int | None = None
+    town: int | None = Field(None, ge=1, le=ID_MAX)
+    department: int | None = Field(None, ge=1, le=ID_MAX)
     q: str | None = Field(None, max_length=100)
 
 

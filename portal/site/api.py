@@ -88,6 +88,14 @@ def bad_request(request, exc: Exception):
     return api.create_response(request, body, status=400)
 
 
+@api.exception_handler(OverflowError)
+def out_of_range(request, exc: OverflowError):
+    """A number past what the database holds (SQLite refuses ints over 64 bits where PostgreSQL
+    just finds nothing) in an input whose schema sets no bound: invalid input, not a crash."""
+    body = {"detail": "A number in the request is out of range.", "code": "out_of_range"}
+    return api.create_response(request, body, status=422)
+
+
 @api.exception_handler(Http404)
 def not_found(request, exc: Http404):
     return api.create_response(request, {"detail": "Not found.", "code": "not_found"}, status=404)
