@@ -275,7 +275,7 @@ def approval_approve(
 
 
 def approval_reject(
-    *, actor: User, approval_id: int, reason: str, now: datetime | None = None
+    *, actor: User, approval_id: int, reason: str = "", now: datetime | None = None
 ) -> Approval:
     """Refuse the approval, with the reason: received or accepted -> rejected."""
     now = now_or(now)
@@ -300,7 +300,7 @@ def approval_reject(
 
 
 def approval_withdraw(
-    *, actor: User, approval_id: int, reason: str, now: datetime | None = None
+    *, actor: User, approval_id: int, reason: str = "", now: datetime | None = None
 ) -> Approval:
     """The enterprise (or staff) withdraws an open application."""
     now = now_or(now)

@@ -20,7 +20,6 @@ from schemathesis.config import SchemathesisConfig
 from wagtail.models import APIToken
 
 from portal.services import api_token_create
-from tests.projects.conftest import world  # noqa: F401 - the data the requests find
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +34,7 @@ CONFIG = {
     "seed": 20260501,
     "generation": {
         "mode": "all",  # valid requests and invalid ones
-        "max-examples": 12,
+        "max-examples": 25,
         "deterministic": True,
         "database": "none",
         # The caller's own bearer token is sent with every request, never a made-up one.
@@ -64,7 +63,7 @@ class Bearer:
 
 
 @pytest.fixture(params=["staff", "helper", "enterprise"])
-def bearer(request, world):  # noqa: F811
+def bearer(request, world):
     return Bearer(getattr(world, request.param))
 
 
