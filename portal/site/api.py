@@ -7,7 +7,8 @@ from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from ninja import Field, NinjaAPI, Path, Query, Schema
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.responses import Status
 from ninja.security import django_auth
 
@@ -28,6 +29,40 @@ from portal.two_factor import token_refusal
 from projects.api import router as projects_router
 from projects.selectors import user_summary
 
+NUL = "\x00"
+NUL_REFUSED = "Null characters are not allowed."  # as Django's forms say
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
+
+
+class PortalParser(Parser):
+    """JSON bodies and query strings without NUL characters: no text the portal keeps or looks
+    up may hold one (PostgreSQL refuses them with an error, which was a 500), so they are
+    refused before any query: 400 in a body, 422 in a query parameter."""
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if _holds_nul(data):
+            raise ValueError(NUL_REFUSED)  # ninja answers 400 "Cannot parse request body"
+        return data
+
+    def parse_querydict(self, data, list_fields, request):
+        for key, values in data.lists():
+            if NUL in key or any(NUL in value for value in values):
+                raise ValidationError(
+                    [{"type": "string_pattern_mismatch", "loc": ["query", key], "msg": NUL_REFUSED}]
+                )
+        return super().parse_querydict(data, list_fields, request)
+
+
 api = NinjaAPI(
     title="Major-project service portal API",
     version="1",
@@ -38,6 +73,7 @@ api = NinjaAPI(
     ),
     # Bearer tokens for programs; the session (with CSRF) for the browser.
     auth=[PortalBearerAuth(), django_auth],
+    parser=PortalParser(),
 )
 
 

@@ -70,3 +70,16 @@ def test_a_transition_that_needs_a_reason_without_one_says_so(client, world, act
     )
     assert response.status_code == 422, response.content
     assert response.json()["field"] == "reason"
+
+
+def test_nul_characters_are_refused_before_any_query(client, world):
+    """PostgreSQL refuses NUL in text with an error: that was a 500 for any such input."""
+    _, token = api_token_create(actor=world.staff, name="test")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    response = client.get("/api/v1/projects?q=glass%00", **auth)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "q"]
+    body = {"username": "zhang\x00", "password": "x"}
+    response = client.post("/api/v1/tokens", json.dumps(body), content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "bad_request"
