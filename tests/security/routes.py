@@ -85,13 +85,14 @@ def _answer_invitation(role, obj):
 
 
 def _schedule_about(role, obj):
-    """Schedule a meeting about a project: staff and helpers, about projects they follow. A
-    project one does not see is "unknown" (422), like one that does not exist."""
+    """Schedule a meeting about a project: staff and helpers, about projects they follow.
+    Whoever may not schedule is refused (403) before anything in the request is looked up; a
+    helper naming a project they do not see gets "unknown" (422), like one that does not exist."""
     if role == "anonymous":
         return "login"
     if role == "staff" or (role == "helper" and obj == "own"):
         return "ok"
-    if role in ("enterprise", "officer") and obj == "own":
+    if role in ("enterprise", "officer", "editor"):
         return "refused"
     return "hidden"
 
