@@ -3,11 +3,11 @@
 from datetime import date, datetime
 from typing import Literal
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from portal.api_schemas import BODY_LIMIT, problems
+from portal.api_schemas import BODY_LIMIT, ID_MAX, problems
 from portal.dates import check_date
 from portal.errors import InvalidInput
 from portal.events import stream_heads
@@ -213,7 +213,7 @@ def list_meetings(request, filters: Query[MeetingFilters]):
     response={200: MeetingOut, **problems(401, 404, 422)},
     summary="One meeting",
 )
-def get_meeting(request, meeting_id: int):
+def get_meeting(request, meeting_id: int = Path(..., ge=1, le=ID_MAX)):
     meeting = selectors.meeting_for(request.user, meeting_id)
     return meeting_data(request.user, meeting, with_streams=True)
 
@@ -249,7 +249,7 @@ def create_meeting(request, payload: MeetingIn):
     openapi_extra=BODY_LIMIT,
     summary="Change a meeting",
 )
-def update_meeting(request, meeting_id: int, payload: MeetingPatch):
+def update_meeting(request, payload: MeetingPatch, meeting_id: int = Path(..., ge=1, le=ID_MAX)):
     meeting = selectors.meeting_for(request.user, meeting_id)  # 404 before 422 for strangers
     services.require_manager(request.user, meeting)  # 403 before any username is looked up
     resolved = _people(request.user, payload)
@@ -271,7 +271,7 @@ def update_meeting(request, meeting_id: int, payload: MeetingPatch):
     openapi_extra=BODY_LIMIT,
     summary="Cancel a meeting",
 )
-def cancel_meeting(request, meeting_id: int, payload: CancelIn):
+def cancel_meeting(request, payload: CancelIn, meeting_id: int = Path(..., ge=1, le=ID_MAX)):
     services.meeting_cancel(actor=request.user, meeting_id=meeting_id, reason=payload.reason)
     return meeting_data(
         request.user, selectors.meeting_for(request.user, meeting_id), with_streams=True
