@@ -2,15 +2,14 @@
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
 from django.db import transaction
-from django.test import Client, override_settings
+from django.test import override_settings
 
 from portal.events import without_live_signals
-from portal.site.asgi import application
 from portal.site.consumers import CLOSE_DEACTIVATED
 from projects.services import approval_transition, comment_add, project_assign_helpers
 from tests.projects import factories as f
+from tests.websockets import open_socket
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -34,27 +33,6 @@ def world(db, settings):
     w.public = f"project:{w.project.pk}"
     w.internal = f"project:{w.project.pk}:internal"
     return w
-
-
-async def open_socket(user):
-    def login():
-        client = Client()
-        client.force_login(user)
-        return client.cookies["sessionid"].value
-
-    cookie = await sync_to_async(login)()
-    ws = WebsocketCommunicator(
-        application,
-        "/ws/events/",
-        headers=[
-            (b"host", b"portal.test"),
-            (b"origin", b"http://portal.test"),
-            (b"cookie", f"sessionid={cookie}".encode()),
-        ],
-    )
-    connected, _ = await ws.connect(timeout=5)
-    assert connected
-    return ws
 
 
 async def events(ws, count, timeout=5.0):

@@ -3,12 +3,9 @@ the sockets that follow them."""
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.testing import WebsocketCommunicator
-from django.test import Client
 
 from portal.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
 from portal.models import Event, User
-from portal.site.asgi import application
 from portal.streams import event_label, event_subject, event_type
 from projects.permissions import can_view_project
 from projects.selectors import department_queue
@@ -22,6 +19,7 @@ from projects.services import (
 )
 from tests.projects import factories as f
 from tests.projects.conftest import at
+from tests.websockets import open_socket
 
 
 def fresh(user) -> User:
@@ -130,27 +128,6 @@ def test_adding_twice_or_removing_a_stranger_says_so(world):
 
 
 # --- open sockets follow -----------------------------------------------------------------------
-
-
-async def open_socket(user):
-    def login():
-        client = Client()
-        client.force_login(user)
-        return client.cookies["sessionid"].value
-
-    cookie = await sync_to_async(login)()
-    ws = WebsocketCommunicator(
-        application,
-        "/ws/events/",
-        headers=[
-            (b"host", b"portal.test"),
-            (b"origin", b"http://portal.test"),
-            (b"cookie", f"sessionid={cookie}".encode()),
-        ],
-    )
-    connected, _ = await ws.connect(timeout=5)
-    assert connected
-    return ws
 
 
 async def next_event(ws, timeout=5.0):
