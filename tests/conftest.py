@@ -4,7 +4,6 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group
 from django.test import override_settings
 
 from portal.models import User
@@ -79,25 +78,12 @@ def immediate_tasks():
         yield
 
 
-ROLE_GROUP = {
-    "staff": "Bureau staff",
-    "editor": "Editors",
-    "helper": "Helpers",
-    "officer": "Department officers",
-    "enterprise": "Enterprise users",
-}
-
-
 @pytest.fixture
 def make_user(db):
     def make(username: str, role: str | None = None, password: str = "pw", **fields) -> User:
-        user = User.objects.create_user(username=username, password=password, **fields)
-        if role:
-            user.groups.add(Group.objects.get_or_create(name=ROLE_GROUP[role])[0])
-        if role == "staff":
-            user.is_staff = user.is_superuser = True
-            user.save()
-        return user
+        from tests.projects import factories
+
+        return factories.user(username, role, password=password, **fields)
 
     return make
 

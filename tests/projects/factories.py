@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from django.contrib.auth.models import Group
 
 from portal.models import User
+from portal.roles import GROUP_OF_ROLE
 from projects.models import (
     ApprovalItem,
     Department,
@@ -18,18 +19,15 @@ from projects.services import project_register
 
 _seq = itertools.count(1)
 
-ROLE_GROUP = {
-    "staff": "Bureau staff",
-    "editor": "Editors",
-    "helper": "Helpers",
-    "officer": "Department officers",
-    "enterprise": "Enterprise users",
-}
+# The group that gives each role, as the portal names it (one list: portal.roles).
+ROLE_GROUP = GROUP_OF_ROLE
 
 
-def user(username: str | None = None, role: str | None = None, **fields) -> User:
+def user(
+    username: str | None = None, role: str | None = None, password: str = "pw", **fields
+) -> User:
     username = username or f"user{next(_seq)}"
-    person = User.objects.create_user(username=username, password="pw", **fields)
+    person = User.objects.create_user(username=username, password=password, **fields)
     if role:
         person.groups.add(Group.objects.get_or_create(name=ROLE_GROUP[role])[0])
     if role == "staff":
