@@ -26,11 +26,15 @@ def close_sockets_of_ended_session(sender, request, user, **kwargs):
 
 
 @receiver(pre_save, sender=User)
-def revoke_tokens_when_password_or_activity_changes(sender, instance, raw=False, **kwargs):
+def revoke_tokens_when_password_or_activity_changes(
+    sender, instance, raw=False, update_fields=None, **kwargs
+):
     """A new password or a deactivation ends every API token, whichever path made it (the
     password pages, a reset link, the back office, a service)."""
     if raw or instance.pk is None:
         return
+    if update_fields is not None and not {"password", "is_active"} & set(update_fields):
+        return  # e.g. last_login on every sign-in: no query for it
     before = User.objects.filter(pk=instance.pk).values("password", "is_active").first()
     if before is None:
         return

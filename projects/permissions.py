@@ -217,6 +217,11 @@ def can_decide_membership(user, enterprise_id: int) -> bool:
     return is_bureau_staff(user) or is_enterprise_administrator(user, enterprise_id)
 
 
+def can_review_membership_requests(user) -> bool:
+    """See the new users waiting for an enterprise: staff and enterprise administrators."""
+    return is_bureau_staff(user) or is_enterprise_administrator(user)
+
+
 def allowed_actions(user, approval: Approval) -> list[str]:
     """The transitions this user may make on this approval in its present state."""
     return [

@@ -511,7 +511,15 @@ def account(request):
         {"token": token, "expires_at": api_token_expires_at(token)}
         for token in api_tokens_live(request.user).order_by("-created")
     ]
-    return render(request, "portal/account.html", {"form": form, "tokens": tokens})
+    return render(
+        request,
+        "portal/account.html",
+        {
+            "form": form,
+            "tokens": tokens,
+            "may_review_requests": perms.can_review_membership_requests(request.user),
+        },
+    )
 
 
 @login_required
@@ -566,7 +574,7 @@ def user_deactivate(request, user_id: int):
 def membership_requests(request):
     """People waiting to become users of an enterprise: its administrators and staff decide."""
     user = request.user
-    if not (is_bureau_staff(user) or perms.is_enterprise_administrator(user)):
+    if not perms.can_review_membership_requests(user):
         raise Http404
     page = Paginator(selectors.membership_requests_to_decide(user), 25).get_page(
         request.GET.get("page")

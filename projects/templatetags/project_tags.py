@@ -5,6 +5,7 @@ from portal.streams import event_subject as registered_event_subject
 
 from .. import permissions as perms
 from ..presentation import BALL_LABELS, COLOUR_LABELS, NEED_LABELS
+from ..streams import localized as localized_name
 
 register = template.Library()
 
@@ -43,13 +44,7 @@ def get_item(mapping, key):
 @register.filter
 def localized(names) -> str:
     """The name in the active language from an event's {"name", "name_en"}."""
-    from django.utils import translation
-
-    if not isinstance(names, dict):
-        return names or ""
-    if translation.get_language() == "en" and names.get("name_en"):
-        return names["name_en"]
-    return names.get("name", "")
+    return localized_name(names)
 
 
 @register.filter
