@@ -338,6 +338,8 @@ class Approval(models.Model):
     paused_working_days = models.PositiveIntegerField(_("working days paused"), default=0)
     materials_due = models.DateField(_("missing materials due"), null=True, blank=True)
     conditions = models.TextField(_("conditions"), blank=True)
+    # The number printed on the decision document (批复文号), given when approving or rejecting.
+    decision_number = models.CharField(_("decision document number"), max_length=60, blank=True)
     reason = models.TextField(_("reason of the last decision"), blank=True)
     # The last deadline alert sent to the lead helper ("due_soon", "overdue"): each once.
     alerted = models.CharField(_("deadline alert sent"), max_length=12, blank=True)
@@ -425,6 +427,35 @@ class WorkingDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'working' if self.is_working else 'off'} {self.name}".strip()
+
+
+class CalendarYear(models.Model):
+    """Whether a year's working-day calendar is the official one (国务院办公厅 notice).
+
+    The State Council publishes next year's holidays and make-up working days late in the
+    year; until staff confirm a year, due dates in it rest on the library's provisional data.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    confirmed = models.BooleanField(_("confirmed against the official notice"), default=False)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    notice = models.CharField(_("official notice (title or number)"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar year")
+        verbose_name_plural = _("calendar years")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
 
 
 def _upload_path(instance, filename: str) -> str:
