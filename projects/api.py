@@ -18,6 +18,7 @@ from .selectors import (
     approval_for,
     approval_summary,
     filter_projects,
+    mark_blocking_prerequisites,
     project_for,
     projects_visible_to,
     readable_project_streams,
@@ -68,7 +69,14 @@ class ApprovalOut(Schema):
     department_days: int
     enterprise_days: int
     missing_materials: list[MissingMaterial]
-    actions: list[str] = Field(description="the transitions the caller may make now or later")
+    decision_number: str = Field("", description="the decision document's number, once decided")
+    waits_for: list[str] = Field(
+        [], description="codes of prerequisite items not yet approved: acceptance waits for them"
+    )
+    actions: list[str] = Field(
+        description="the transitions the caller may make now (acceptance is not listed while "
+        "prerequisites wait)"
+    )
 
 
 class ProjectSummary(Schema):
@@ -107,6 +115,10 @@ class TransitionIn(Schema):
     missing_materials: list[int | str] | None = Field(None, max_length=200)
     materials_due: date | None = None
     conditions: str | None = Field(None, max_length=4000)
+    decision_number: str | None = Field(None, max_length=60)
+    on_paper: bool | None = Field(
+        None, description="approve: decide on the paper file although sent files wait for review"
+    )
 
 
 class ProjectFilters(Schema):
@@ -152,6 +164,8 @@ def project_detail_data(user, project: Project) -> dict:
     calendar = WorkingCalendar.load()
     today = timezone.localdate()
     streams = readable_project_streams(user, project)
+    approvals = list(project.approvals.all())
+    mark_blocking_prerequisites(approvals)
     return {
         **_summary(project, today),
         "industry": _ref(project.industry),
@@ -161,8 +175,7 @@ def project_detail_data(user, project: Project) -> dict:
         "leading_official": project.leading_official,
         "streams": stream_heads(streams),
         "approvals": [
-            approval_summary(a, calendar=calendar, today=today, user=user)
-            for a in project.approvals.all()
+            approval_summary(a, calendar=calendar, today=today, user=user) for a in approvals
         ],
     }
 

@@ -222,10 +222,39 @@ def can_review_membership_requests(user) -> bool:
     return is_bureau_staff(user) or is_enterprise_administrator(user)
 
 
+def blocking_prerequisites(approval: Approval) -> list:
+    """The prerequisite items not yet approved on the approval's project: accepting the file
+    (受理) waits for them. A page that shows many approvals computes this once for all of them
+    (`projects.selectors.mark_blocking_prerequisites`); otherwise it is read here."""
+    known = approval.__dict__.get("prerequisites_pending")
+    if known is not None:
+        return known
+    required = list(approval.item.prerequisites.all())
+    approved = set(
+        Approval.objects.filter(
+            project_id=approval.project_id, item__in=required, status=Approval.Status.APPROVED
+        ).values_list("item_id", flat=True)
+        if required
+        else ()
+    )
+    approval.prerequisites_pending = [item for item in required if item.pk not in approved]
+    return approval.prerequisites_pending
+
+
+def waits_on_prerequisites(action: str) -> bool:
+    """Accepting the file is the step that must wait for the prerequisites' approval."""
+    return action == "accept"
+
+
 def allowed_actions(user, approval: Approval) -> list[str]:
-    """The transitions this user may make on this approval in its present state."""
-    return [
+    """The transitions this user may make on this approval now: in its present state, with
+    the rights the table gives, and not an acceptance its prerequisites still block (the
+    page says what it waits for instead of offering a button that would be refused)."""
+    actions = [
         action
         for action, spec in t.TRANSITIONS.items()
         if approval.status in spec.from_states and can_transition(user, approval, action)
     ]
+    if any(waits_on_prerequisites(a) for a in actions) and blocking_prerequisites(approval):
+        actions = [a for a in actions if not waits_on_prerequisites(a)]
+    return actions

@@ -143,6 +143,58 @@ def missing_materials(approval: Approval) -> list[dict[str, Any]]:
     ]
 
 
+def mark_blocking_prerequisites(approvals: list[Approval], *, whole_project: bool = False) -> None:
+    """Work out, for a page of approvals at once, which prerequisites each acceptance still
+    waits for (see `permissions.blocking_prerequisites`): two queries for any number of rows,
+    none for `whole_project` (every approval of one project, prerequisites prefetched)."""
+    if not approvals:
+        return
+    if whole_project:
+        approved_items = {a.item_id for a in approvals if a.status == Approval.Status.APPROVED}
+        for approval in approvals:
+            approval.prerequisites_pending = sorted(
+                (i for i in approval.item.prerequisites.all() if i.pk not in approved_items),
+                key=lambda i: i.code,
+            )
+        return
+    through = ApprovalItem.prerequisites.through
+    item_ids = {a.item_id for a in approvals}
+    required: dict[int, list[ApprovalItem]] = {}
+    for link in through.objects.filter(from_approvalitem_id__in=item_ids).select_related(
+        "to_approvalitem"
+    ):
+        required.setdefault(link.from_approvalitem_id, []).append(link.to_approvalitem)
+    wanted = {item.pk for items in required.values() for item in items}
+    approved = set(
+        Approval.objects.filter(
+            project_id__in={a.project_id for a in approvals},
+            item_id__in=wanted,
+            status=Approval.Status.APPROVED,
+        ).values_list("project_id", "item_id")
+        if wanted
+        else ()
+    )
+    for approval in approvals:
+        approval.prerequisites_pending = [
+            item
+            for item in sorted(required.get(approval.item_id, ()), key=lambda i: i.code)
+            if (approval.project_id, item.pk) not in approved
+        ]
+
+
+def unreviewed_versions_exist() -> Exists:
+    """An approval has files sent for it (not pre-review drafts) whose newest version nobody
+    reviewed: the same rule as `checklist.unreviewed_versions`, in SQL for the queue."""
+    newer = MaterialVersion.objects.filter(
+        material=OuterRef("material"), number__gt=OuterRef("number")
+    )
+    return Exists(
+        MaterialVersion.objects.filter(
+            material__approval=OuterRef("pk"), draft=False, review=MaterialVersion.Review.PENDING
+        ).exclude(Exists(newer))
+    )
+
+
 def approval_summary(
     approval: Approval, *, calendar: WorkingCalendar, today: date | None = None, user=None
 ) -> dict[str, Any]:
@@ -164,10 +216,45 @@ def approval_summary(
         "department_days": reading.department_days,
         "enterprise_days": reading.enterprise_days,
         "missing_materials": missing_materials(approval),
+        "decision_number": approval.decision_number,
     }
     if user is not None:
         summary["actions"] = perms.allowed_actions(user, approval)
+        if approval.status in (Approval.Status.PENDING, Approval.Status.RECEIVED):
+            summary["waits_for"] = [i.code for i in perms.blocking_prerequisites(approval)]
     return summary
+
+
+def project_overview(rows: list[dict[str, Any]], still_needed: dict[str, list]) -> dict:
+    """The top of a project page: what is late, what waits on whom, what the enterprise still
+    has to send, and what the viewer can do now — read from the rows the page already built."""
+    open_rows = [r for r in rows if r["approval"].is_open]
+    late = [r for r in open_rows if r["summary"]["colour"] == "overdue"]
+    due_soon = [r for r in open_rows if r["summary"]["colour"] == "due_soon"]
+    by_department: dict[str, list] = {}
+    with_enterprise, to_apply = [], []
+    for row in open_rows:
+        approval = row["approval"]
+        if approval.status == Approval.Status.PENDING:
+            to_apply.append(row)
+        elif row["summary"]["ball_with"] == "enterprise":
+            with_enterprise.append(row)
+        else:
+            by_department.setdefault(approval.department.label, []).append(row)
+    decided = [r for r in rows if r["approval"].status == Approval.Status.APPROVED]
+    return {
+        "total": len(rows),
+        "approved": len(decided),
+        "open": len(open_rows),
+        "late": late,
+        "due_soon": due_soon,
+        "with_departments": sorted(by_department.items(), key=lambda kv: (-len(kv[1]), kv[0])),
+        "with_enterprise": with_enterprise,
+        "to_apply": to_apply,
+        "missing": still_needed.get("urgent", []),
+        "for_you": [r for r in rows if r["transitions"]],
+        "blocked": [r for r in open_rows if r.get("waits_for")],
+    }
 
 
 def user_summary(user) -> dict[str, Any]:
@@ -296,12 +383,9 @@ def department_queue(
     if department_id:
         approvals = approvals.filter(department_id=department_id)
     # Supplemented: the enterprise sent files that nobody has reviewed yet.
-    to_review = MaterialVersion.objects.filter(
-        material__approval=OuterRef("pk"), draft=False, review=MaterialVersion.Review.PENDING
-    )
     uploaded = MaterialVersion.objects.filter(material__approval=OuterRef("pk"))
     approvals = approvals.filter(status__in=Approval.OPEN).annotate(
-        answered=Exists(to_review), applied=Exists(uploaded)
+        answered=unreviewed_versions_exist(), applied=Exists(uploaded)
     )
     approvals = approvals.annotate(
         bucket=Case(
@@ -329,7 +413,7 @@ def department_queue(
         approvals = approvals.filter(due_date__lte=due_by)
     return (
         approvals.select_related("project__enterprise", "item", "department")
-        .prefetch_related("materials")
+        .prefetch_related("materials__versions")
         .order_by("bucket", F("due_date").asc(nulls_last=True), "received_at", "id")
     )
 

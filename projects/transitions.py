@@ -22,12 +22,15 @@ HELPER_FOR_ENTERPRISE = "helper_for_enterprise"  # a helper acting for the proje
 
 @dataclass(frozen=True)
 class Argument:
-    """One input of a transition. `kind`: text, materials, non_key_materials or date."""
+    """One input of a transition. `kind`: text, line (one short line), materials,
+    non_key_materials, date, or confirm (a tick box offered when the service asks for it)."""
 
     name: str
     kind: str
     label: str | Promise
     required: bool = False
+    max_length: int = 4000
+    help: str | Promise = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,19 @@ class Transition:
 
 REASON = Argument("reason", "text", _("Reason"), required=True)
 MATERIALS_DUE = Argument("materials_due", "date", _("To be supplied by"))
+DECISION_NUMBER = Argument(
+    "decision_number",
+    "line",
+    _("Decision document number"),
+    max_length=60,
+    help=_("As printed on the decision, e.g. 区发改投资〔2026〕15号"),
+)
+# Offered only when files sent for this approval still wait for review (see the service).
+ON_PAPER = Argument(
+    "on_paper",
+    "confirm",
+    _("I decide on the paper file: the versions not reviewed here were checked on paper"),
+)
 
 TRANSITIONS: dict[str, Transition] = {
     t.action: t
@@ -122,7 +138,11 @@ TRANSITIONS: dict[str, Transition] = {
             legend=_("Approve"),
             button=_("Approve"),
             done=_("Approved: %(item)s."),
-            arguments=(Argument("conditions", "text", _("Conditions (optional)")),),
+            arguments=(
+                DECISION_NUMBER,
+                Argument("conditions", "text", _("Conditions (optional)")),
+                ON_PAPER,
+            ),
         ),
         Transition(
             "reject",
@@ -133,7 +153,7 @@ TRANSITIONS: dict[str, Transition] = {
             legend=_("Reject"),
             button=_("Reject"),
             done=_("Rejected: %(item)s."),
-            arguments=(REASON,),
+            arguments=(REASON, DECISION_NUMBER),
             danger=True,
         ),
         Transition(

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlsplit
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, F, Min, Q
-from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
@@ -31,6 +34,7 @@ from portal.services import api_token_expires_at, api_tokens_live
 
 from . import permissions as perms
 from . import selectors, services
+from .checklist import material_status, unreviewed_versions
 from .clock import WorkingCalendar
 from .forms import (
     AddItemsForm,
@@ -65,16 +69,21 @@ def _posted_id(request, name: str) -> int:
     return int(value)
 
 
+def _safe_next(request) -> str | None:
+    """The page the form came from (`next`), if it is one of ours."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
 def _back_to_project(project_id: int, anchor: str = "", request=None):
     """Back where the person came from (the queue, say) if it is ours, else the project."""
-    if request is not None:
-        from django.utils.http import url_has_allowed_host_and_scheme
-
-        target = request.POST.get("next", "")
-        if target and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return HttpResponseRedirect(target)
+    target = _safe_next(request) if request is not None else None
+    if target:
+        return HttpResponseRedirect(target)
     return HttpResponseRedirect(reverse("project_detail", args=[project_id]) + anchor)
 
 
@@ -149,10 +158,15 @@ def project_list(request):
 @login_required
 def approval_queue(request):
     """The officer's department queue, oldest due first, with the actions at hand."""
+    return _queue_page(request, request.GET)
+
+
+def _queue_page(request, params, *, refused=None):
+    """The queue for these filters; after a refused decision, with the typed form open."""
     if not may_use_queue(request.user):
         raise Http404
     calendar, today = WorkingCalendar.load(), timezone.localdate()
-    form = QueueFilterForm(request.GET or None)
+    form = QueueFilterForm(params or None)
     filters = form.cleaned_data if form.is_valid() else {}
     due_within = filters.get("due_within")
     queue = selectors.department_queue(
@@ -168,17 +182,29 @@ def approval_queue(request):
         ),
         department_id=filters["department"].pk if filters.get("department") else None,
     )
-    page = Paginator(queue, 50).get_page(request.GET.get("page"))
+    page = Paginator(queue, 50).get_page(params.get("page"))
+    approvals = list(page)
+    selectors.mark_blocking_prerequisites(approvals)
+    refused_id, refused_form = refused or (None, None)
     rows = [
-        (
-            approval,
-            selectors.approval_summary(approval, calendar=calendar, today=today, user=request.user),
-        )
-        for approval in page
+        {
+            "approval": approval,
+            "summary": selectors.approval_summary(
+                approval, calendar=calendar, today=today, user=request.user
+            ),
+            "values": transition_values(refused_form if approval.pk == refused_id else None),
+            "refused": approval.pk == refused_id,
+        }
+        for approval in approvals
     ]
-    query = request.GET.copy()
+    for row in rows:
+        row["unreviewed"] = (
+            unreviewed_versions(row["approval"]) if "approve" in row["summary"]["actions"] else []
+        )
+    query = params.copy()
     query.pop("page", None)
     quick = [t for t in TRANSITIONS.values() if t.quick]
+    here = reverse("approval_queue") + (f"?{params.urlencode()}" if params else "")
     return render(
         request,
         "projects/queue.html",
@@ -190,7 +216,9 @@ def approval_queue(request):
             "decisions": [t for t in TRANSITIONS.values() if t.action in ("approve", "reject")],
             "form": form,
             "query": query.urlencode(),
+            "here": here,
         },
+        status=409 if refused else 200,
     )
 
 
@@ -200,46 +228,78 @@ def approval_queue(request):
 @require_safe
 @login_required
 def project_detail(request, project_id: int):
+    return _project_page(request, project_id)
+
+
+def _project_page(request, project_id: int, *, refused=None, comment_form=None, status=200):
+    """The project page. After a refused action it is shown again with what the person typed
+    (`refused`: the approval id and its bound form; `comment_form`: a refused comment)."""
     user = request.user
     project = selectors.project_page_queryset(user).filter(pk=project_id).first()
     if project is None:
         raise NotVisible("project not found")
     calendar, today = WorkingCalendar.load(), timezone.localdate()
     approvals = list(project.approvals.all())
+    selectors.mark_blocking_prerequisites(approvals, whole_project=True)
     summaries = {
         a.pk: selectors.approval_summary(a, calendar=calendar, today=today, user=user)
         for a in approvals
     }
     internal = perms.can_view_internal(user, project)
     is_enterprise = perms.is_enterprise_user_of(user, project)
-    rows = [
-        {
-            "approval": a,
-            "summary": summaries[a.pk],
-            "transition_form": TransitionForm(approval=a, prefix=f"a{a.pk}"),
-            "transitions": [TRANSITIONS[action] for action in summaries[a.pk]["actions"]],
-            "can_review": perms.can_review_materials(user, a),
-        }
-        for a in approvals
-    ]
+    refused_id, refused_form = refused or (None, None)
+    rows = []
+    for a in approvals:
+        form = refused_form if a.pk == refused_id else None
+        actions = summaries[a.pk]["actions"]
+        rows.append(
+            {
+                "approval": a,
+                "summary": summaries[a.pk],
+                "materials": [(m, material_status(m)) for m in a.materials.all()],
+                "transitions": [TRANSITIONS[action] for action in actions],
+                "values": transition_values(form),
+                "refused": form is not None,
+                "unreviewed": unreviewed_versions(a) if "approve" in actions else [],
+                "waits_for": a.prerequisites_pending if a.is_open else [],
+                "can_review": perms.can_review_materials(user, a),
+            }
+        )
+    still_needed = selectors.still_needed_from_enterprise(project)
     context = {
         "project": project,
         "rows": rows,
+        "overview": selectors.project_overview(rows, still_needed),
         "timeline": build_timeline(project, approvals, summaries, today, calendar),
         "events": selectors.project_events(user, project),
         "comments": selectors.project_comments(user, project),
-        "comment_form": CommentForm(),
-        "upload_form": UploadForm(),
-        "review_form": ReviewForm(),
+        "comment_form": comment_form or CommentForm(),
         "internal": internal,
         "is_enterprise": is_enterprise,
         "can_upload": perms.can_upload_materials(user, project),
         "can_manage": perms.can_manage_project(user, project),
-        "still_needed": selectors.still_needed_from_enterprise(project),
+        "still_needed": still_needed,
         "today": today,
         "streams": stream_heads(selectors.readable_project_streams(user, project)),
     }
-    return render(request, "projects/project_detail.html", context)
+    return render(request, "projects/project_detail.html", context, status=status)
+
+
+def transition_values(form) -> dict:
+    """What the person typed into a refused action form, by argument name, to show again."""
+    if form is None:
+        return {}
+    prefix = f"{form.prefix}-" if form.prefix else ""
+    data = form.data
+    values = {"action": data.get(f"{prefix}action", "")}
+    for name in form.fields:
+        if name == "action":
+            continue
+        if isinstance(form.fields[name], forms.MultipleChoiceField):
+            values[name] = data.getlist(f"{prefix}{name}")
+        else:
+            values[name] = data.get(f"{prefix}{name}", "")
+    return values
 
 
 @require_POST
@@ -249,27 +309,43 @@ def approval_transition(request, project_id: int, approval_id: int):
     if approval.project_id != project_id:
         raise NotVisible("approval not found")
     form = TransitionForm(request.POST, approval=approval, prefix=f"a{approval.pk}")
+    refused = False
     if not form.is_valid():
+        refused = True
         messages.error(
             request,
             _("Check the form: %(errors)s")
-            % {"errors": "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())},
+            % {
+                "errors": "; ".join(
+                    f"{form.fields[k].label if k in form.fields else ''}: {' '.join(v)}".lstrip(
+                        ": "
+                    )
+                    for k, v in form.errors.items()
+                )
+            },
         )
-        return _back_to_project(project_id, f"#approval-{approval.pk}")
-    data = form.cleaned_data
-    spec = TRANSITIONS[data["action"]]
-    # Only the arguments this action takes (the table says which), as the person gave them.
-    arguments = {name: data.get(name) for name in spec.argument_names}
-    if "missing_materials" in arguments:
-        arguments["missing_materials"] = form.cleaned_missing()
-    arguments = {k: v for k, v in arguments.items() if v not in (None, "", [])}
-    with refusal_shown(request) as outcome:
-        services.approval_transition(
-            actor=request.user, approval_id=approval.pk, action=spec.action, **arguments
-        )
-    if outcome.ok:
-        messages.success(request, spec.done % {"item": approval.item.label})
-    return _back_to_project(project_id, f"#approval-{approval.pk}", request)
+    else:
+        data = form.cleaned_data
+        spec = TRANSITIONS[data["action"]]
+        # Only the arguments this action takes (the table says which), as the person gave them.
+        arguments = {name: data.get(name) for name in spec.argument_names}
+        if "missing_materials" in arguments:
+            arguments["missing_materials"] = form.cleaned_missing()
+        arguments = {k: v for k, v in arguments.items() if v not in (None, "", [])}
+        with refusal_shown(request) as outcome:
+            services.approval_transition(
+                actor=request.user, approval_id=approval.pk, action=spec.action, **arguments
+            )
+        if outcome.ok:
+            messages.success(request, spec.done % {"item": approval.item.label})
+            return _back_to_project(project_id, f"#approval-{approval.pk}", request)
+        refused = True
+    # Refused: the page again, with everything typed still in the form (and the reason).
+    assert refused
+    back = _safe_next(request)
+    if back is not None and back.startswith(reverse("approval_queue")):
+        return _queue_page(request, QueryDict(urlsplit(back).query), refused=(approval.pk, form))
+    return _project_page(request, project_id, refused=(approval.pk, form), status=409)
 
 
 @require_POST
@@ -318,10 +394,10 @@ def material_review(request, project_id: int, version_id: int):
 def comment_add(request, project_id: int):
     form = CommentForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _("Write something before sending."))
-        return _back_to_project(project_id, "#comments")
+        # Shown again with the text kept and the field's error beside it.
+        return _project_page(request, project_id, comment_form=form, status=400)
     data = form.cleaned_data
-    with refusal_shown(request):
+    with refusal_shown(request, form) as outcome:
         services.comment_add(
             actor=request.user,
             project_id=project_id,
@@ -330,6 +406,8 @@ def comment_add(request, project_id: int):
             internal=data["internal"],
             attachment=data["attachment"],
         )
+    if not outcome.ok:
+        return _project_page(request, project_id, comment_form=form, status=409)
     return _back_to_project(project_id, "#comments")
 
 
@@ -362,6 +440,7 @@ def project_register(request):
         raise Http404
     form = ProjectForm(
         request.POST if request.method == "POST" else None,
+        user=request.user,
         initial={"lead_helper": request.user.pk} if HELPER in roles_of(request.user) else None,
     )
     if request.method == "POST" and form.is_valid():

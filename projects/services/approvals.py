@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
 
 from portal.dates import check_date
@@ -15,6 +16,7 @@ from portal.mail import enqueue_after_commit
 from portal.models import User
 
 from .. import permissions as perms
+from ..checklist import unreviewed_versions
 from ..clock import WorkingCalendar
 from ..models import Approval, ApprovalMaterial, ApprovalPause
 from ..notifications import notify_approval_event
@@ -132,20 +134,13 @@ def approval_accept(
                 field="materials_due",
             )
         check_date(materials_due, "materials_due", today)
-        required = list(approval.item.prerequisites.all())
-        if required:
-            approved = set(
-                Approval.objects.filter(
-                    project_id=approval.project_id, item__in=required, status=S.APPROVED
-                ).values_list("item_id", flat=True)
+        blocking = perms.blocking_prerequisites(approval)
+        if blocking:
+            raise TransitionRefused(
+                _("Prerequisites are not approved yet: %(names)s.")
+                % {"names": "、".join(f"{i.code} {i.label}" for i in blocking)},
+                code="prerequisites_not_approved",
             )
-            blocking = [item for item in required if item.pk not in approved]
-            if blocking:
-                raise TransitionRefused(
-                    _("Prerequisites are not approved yet: %(names)s.")
-                    % {"names": "、".join(f"{i.code} {i.label}" for i in blocking)},
-                    code="prerequisites_not_approved",
-                )
         for material in missing:
             material.state = ApprovalMaterial.State.MISSING
             material.due = materials_due
@@ -249,33 +244,70 @@ def approval_supplement(*, actor: User, approval_id: int, now: datetime | None =
     return approval
 
 
+def _decision_number(value: str | None) -> str:
+    """The decision document's number (文号) as printed: one line, bounded."""
+    number = " ".join((value or "").split())
+    if len(number) > 60:
+        raise InvalidInput(
+            _("A decision document number has at most 60 characters."), field="decision_number"
+        )
+    return number
+
+
 def approval_approve(
-    *, actor: User, approval_id: int, conditions: str = "", now: datetime | None = None
+    *,
+    actor: User,
+    approval_id: int,
+    conditions: str = "",
+    decision_number: str = "",
+    on_paper: bool = False,
+    now: datetime | None = None,
 ) -> Approval:
-    """Grant the approval, optionally with conditions: accepted -> approved."""
+    """Grant the approval, optionally with conditions: accepted -> approved.
+
+    Files sent for it that nobody reviewed are either reviewed first or the officer confirms
+    deciding on the paper file (`on_paper`), which the event records."""
     now = now_or(now)
     with transaction.atomic():
         approval = _locked_approval(actor, approval_id, "approve")
         _require_status(approval, "approve")
+        number = _decision_number(decision_number)
+        prefetch_related_objects([approval], "materials__versions")
+        waiting = unreviewed_versions(approval)
+        if waiting and not on_paper:
+            raise TransitionRefused(
+                _(
+                    "Files sent for this approval wait for review: %(names)s. Review them "
+                    "first, or confirm that you decide on the paper file."
+                )
+                % {"names": "、".join(f"{v.material.label} v{v.number}" for v in waiting)},
+                code="unreviewed_versions",
+            )
         approval.status = S.APPROVED
         approval.decided_on = today_of(now)
         approval.conditions = (conditions or "").strip()
+        approval.decision_number = number
+        data = {
+            "conditions": approval.conditions,
+            "decision_number": number,
+            "on_time": approval.due_date is None or approval.decided_on <= approval.due_date,
+        }
+        if waiting:
+            data["decided_on_paper"] = [f"{v.material.label} v{v.number}" for v in waiting]
         decided = approval_changed(
-            approval,
-            actor=actor,
-            event="approval.approved",
-            at=now,
-            data={
-                "conditions": approval.conditions,
-                "on_time": approval.due_date is None or approval.decided_on <= approval.due_date,
-            },
+            approval, actor=actor, event="approval.approved", at=now, data=data
         )
         enqueue_after_commit(notify_approval_event, decided.pk)
     return approval
 
 
 def approval_reject(
-    *, actor: User, approval_id: int, reason: str = "", now: datetime | None = None
+    *,
+    actor: User,
+    approval_id: int,
+    reason: str = "",
+    decision_number: str = "",
+    now: datetime | None = None,
 ) -> Approval:
     """Refuse the approval, with the reason: received or accepted -> rejected."""
     now = now_or(now)
@@ -285,15 +317,17 @@ def approval_reject(
         _require_status(approval, "reject")
         if not reason:
             raise InvalidInput(_("A rejection needs a reason."), field="reason")
+        number = _decision_number(decision_number)
         approval.status = S.REJECTED
         approval.decided_on = today_of(now)
         approval.reason = reason
+        approval.decision_number = number
         decided = approval_changed(
             approval,
             actor=actor,
             event="approval.rejected",
             at=now,
-            data={"reason": reason},
+            data={"reason": reason, "decision_number": number},
         )
         enqueue_after_commit(notify_approval_event, decided.pk)
     return approval
