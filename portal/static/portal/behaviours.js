@@ -8,4 +8,60 @@
       target.select();
     }
   });
+
+  // Collapsed sections (the approvals on a project page): the ones a person opened stay open
+  // when they come back, and a link to one (#approval-12) opens it.
+  var STORE = "portal.open-details.";
+  function remembered(key) {
+    try {
+      return JSON.parse(window.localStorage.getItem(STORE + key) || "[]");
+    } catch (error) {
+      return [];
+    }
+  }
+  function remember(key, ids) {
+    try {
+      window.localStorage.setItem(STORE + key, JSON.stringify(ids.slice(-200)));
+    } catch (error) {
+      /* private mode or full storage: the page still works, it just forgets */
+    }
+  }
+  function openTarget() {
+    var id = window.location.hash.slice(1);
+    var target = id && document.getElementById(id);
+    if (target && target.tagName === "DETAILS" && !target.open) {
+      target.open = true;
+      target.scrollIntoView();
+    }
+  }
+  function restore() {
+    document.querySelectorAll("details[data-remember]:not([data-remembering])").forEach(function (details) {
+      details.setAttribute("data-remembering", "");
+      if (remembered(details.getAttribute("data-remember")).indexOf(details.id) !== -1) {
+        details.open = true;
+      }
+      details.addEventListener("toggle", function () {
+        var key = details.getAttribute("data-remember");
+        var ids = remembered(key).filter(function (id) {
+          return id !== details.id;
+        });
+        if (details.open) {
+          ids.push(details.id);
+        }
+        remember(key, ids);
+      });
+    });
+  }
+  function start() {
+    restore();
+    openTarget();
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
+  // A live update replaces the regions: what was open stays open.
+  document.addEventListener("live:refreshed", restore);
+  window.addEventListener("hashchange", openTarget);
 })();
