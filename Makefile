@@ -8,6 +8,8 @@ PASSWORD ?= demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# `make bench BENCH_ARGS="--only api --runs 3"`: each benchmark gets the options it accepts.
+BENCH_ARGS ?=
 
 .PHONY: demo test install migrate seed collectstatic lint format messages bench clean
 
@@ -50,7 +52,7 @@ messages: install
 	$(BIN)/python manage.py compilemessages --ignore '.venv/*'
 
 bench: install
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var static_collected

@@ -4,7 +4,9 @@
 
 Every websocket joins the group "bench" and forwards what is sent to it as JSON, the way the
 portal's consumer forwards an event. `POST /send` with an event as its JSON body makes the
-group_send inside this process (the in-memory layer is per process); `GET` answers 200 (ready).
+group_send inside this process (the in-memory layer is per process) and answers `{"t0"}`, the
+wall-clock time just before the group_send (where the baseline's latency starts, as the
+portal's starts at its commit); `GET` answers 200 (ready).
 With REDIS_URL the layer is Redis, configured like the portal's (CHANNEL_LAYER_PREFIX, capacity,
 pool size), so a sender in another process reaches the sockets of every process.
 Not a benchmark itself: bench/run_all.py skips names starting with "_".
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 import django
 from django.conf import settings
@@ -92,11 +95,11 @@ async def http_app(scope, receive, send):
         body += message.get("body", b"")
         if not message.get("more_body"):
             break
-    status = 200
+    status, answer = 200, {"ok": True}
     if scope["method"] == "POST" and scope["path"] == "/send":
-        await get_channel_layer().group_send(
-            GROUP, {"type": "bench.event", "event": json.loads(body)}
-        )
+        event = json.loads(body)
+        answer["t0"] = time.time()
+        await get_channel_layer().group_send(GROUP, {"type": "bench.event", "event": event})
     elif scope["method"] != "GET":
         status = 405
     await send(
@@ -106,7 +109,7 @@ async def http_app(scope, receive, send):
             "headers": [(b"content-type", b"application/json")],
         }
     )
-    await send({"type": "http.response.body", "body": b'{"ok": true}'})
+    await send({"type": "http.response.body", "body": json.dumps(answer).encode()})
 
 
 application = ProtocolTypeRouter({"http": http_app, "websocket": BareConsumer.as_asgi()})

@@ -8,6 +8,7 @@ up, so a benchmark can never write to the development or production database.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import random
 import shutil
@@ -80,6 +81,10 @@ def setup_django(*, urlconf: str | None = None, migrate: bool = True) -> Throwaw
 
     SQLite in a temporary directory by default; with DATABASE_URL set, a new PostgreSQL database
     `portal_bench_<pid>` on that server (the given database is only used to create and drop it).
+    On PostgreSQL the migrated schema is kept as a template database,
+    `portal_bench_tpl_<fingerprint of every migration file>`, and later runs copy it instead of
+    migrating again (seconds instead of a minute or more); a template whose migrations changed
+    is never used, and is dropped when the new one is made.
     """
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS_MODULE
     tmpdir = Path(tempfile.mkdtemp(prefix="portal-bench-"))
@@ -94,8 +99,7 @@ def setup_django(*, urlconf: str | None = None, migrate: bool = True) -> Throwaw
         name = f"portal_bench_{os.getpid()}"
         admin_url = urlunsplit(parts._replace(scheme="postgresql"))
         db = ThrowawayDatabase("postgresql", name, tmpdir, admin_url=admin_url)
-        _pg_execute(admin_url, "DROP DATABASE IF EXISTS {}", name)  # a leftover of a dead pid
-        _pg_execute(admin_url, "CREATE DATABASE {}", name)
+        _pg_execute(admin_url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)  # a dead pid's
         os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
     else:
         os.environ.pop("DATABASE_URL", None)
@@ -110,8 +114,17 @@ def setup_django(*, urlconf: str | None = None, migrate: bool = True) -> Throwaw
 
     django.setup()
     from django.conf import settings
-    from django.db import connection
+    from django.db import connection, connections
 
+    template = None
+    if db.vendor == "postgresql":
+        template = f"portal_bench_tpl_{_migrations_fingerprint()}"
+        started = time.perf_counter()
+        if migrate and _pg_copy(db.admin_url, template, name):
+            migrate = False
+            db.migrate_seconds = time.perf_counter() - started
+        else:
+            _pg_execute(db.admin_url, "CREATE DATABASE {}", name)
     # Belt and braces: never migrate or fill anything but the database made above.
     if connection.vendor != db.vendor or str(connection.settings_dict["NAME"]) != name:
         db.drop()
@@ -124,7 +137,67 @@ def setup_django(*, urlconf: str | None = None, migrate: bool = True) -> Throwaw
         started = time.perf_counter()
         call_command("migrate", verbosity=0, interactive=False)
         db.migrate_seconds = time.perf_counter() - started
+        if template is not None:
+            connections.close_all()
+            _pg_keep_template(db.admin_url, source=name, template=template)
     return db
+
+
+def _migrations_fingerprint() -> str:
+    """A hash of every installed app's migration files: a schema built from them is the same."""
+    import hashlib
+
+    from django.apps import apps
+
+    digest = hashlib.sha256()
+    for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
+        folder = Path(config.path) / "migrations"
+        for path in sorted(folder.glob("*.py")) if folder.is_dir() else []:
+            digest.update(f"{config.label}/{path.name}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _pg_copy(admin_url: str, template: str, name: str) -> bool:
+    """Create `name` as a copy of `template`; False when there is no such template (yet)."""
+    import psycopg
+
+    for attempt in range(5):
+        try:
+            _pg_execute(admin_url, "CREATE DATABASE {} TEMPLATE " + _quoted(template), name)
+            return True
+        except psycopg.errors.InvalidCatalogName:
+            return False  # no template yet
+        except psycopg.errors.ObjectInUse:
+            time.sleep(0.5 * (attempt + 1))  # another run is copying it right now
+    return False
+
+
+def _pg_keep_template(admin_url: str, *, source: str, template: str) -> None:
+    """Keep a copy of the freshly migrated `source` as `template`; drop outdated templates."""
+    import psycopg
+
+    try:
+        _pg_execute(admin_url, "CREATE DATABASE {} TEMPLATE " + _quoted(source), template)
+    except psycopg.Error:
+        return  # another run made it first, or the source is busy: migrate again next time
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        stale = [
+            row[0]
+            for row in conn.execute(
+                "SELECT datname FROM pg_database WHERE datname LIKE 'portal\\_bench\\_tpl\\_%%' "
+                "AND datname <> %s",
+                [template],
+            )
+        ]
+    for old in stale:
+        # In use by a run of the older code: it goes next time.
+        with contextlib.suppress(psycopg.Error):
+            _pg_execute(admin_url, "DROP DATABASE IF EXISTS {}", old)
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
 
 
 # --- a realistic data set ---------------------------------------------------------------------
@@ -894,6 +967,116 @@ def time_interleaved(
         for label, fn in calls.items():
             timings[label].samples.append(time_once(fn))
     return timings
+
+
+def time_runs(
+    calls: dict[str, Callable[[], Any]], *, requests: int, warmup: int, runs: int
+) -> list[dict[str, Timing]]:
+    """`runs` timing passes of `time_interleaved` after one warm-up: each pass is a run, with
+    its own baseline, so a ratio is always taken within one run."""
+    for _ in range(warmup):
+        for fn in calls.values():
+            fn()
+    return [time_interleaved(calls, requests=requests, warmup=0) for _ in range(runs)]
+
+
+def spread(values: Sequence[float], digits: int = 1) -> str:
+    """min / median / max of a figure over the runs (the figure alone after one run)."""
+    values = [v for v in values if v is not None]
+    if not values:
+        return "-"
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f}"
+    low, mid, high = min(values), statistics.median(values), max(values)
+    return f"{low:.{digits}f} / {mid:.{digits}f} / {high:.{digits}f}"
+
+
+def run_columns(
+    runs: Sequence[dict[str, Timing]], label: str, baseline: str
+) -> tuple[str, str, str, str]:
+    """A request's median, p95, median / its baseline's median, and p95 / its own median,
+    each as min / median / max over the runs (the ratios taken within each run)."""
+    medians = [run[label].median_ms for run in runs]
+    p95s = [run[label].p95_ms for run in runs]
+    ratios = [run[label].median_ms / run[baseline].median_ms for run in runs]
+    tails = [run[label].p95_ms / run[label].median_ms for run in runs]
+    return spread(medians, 2), spread(p95s, 2), spread(ratios, 2), spread(tails, 2)
+
+
+RUN_HEADERS = ("median ms", "p95 ms", "x baseline", "p95 / median")
+RUN_NOTE = (
+    "each figure: min / median / max over the runs (timing passes on the same data, in the "
+    "same process); x baseline: the request's median over its baseline's, in the same run"
+)
+
+
+GC_CHOICES = ("tuned", "frozen", "default")
+
+
+def add_gc_argument(parser) -> None:
+    parser.add_argument(
+        "--gc",
+        choices=GC_CHOICES,
+        default="tuned",
+        help="the garbage collector as daphne runs it (tuned: portal.site.gc_tuning), frozen "
+        "(gc.freeze() alone, default thresholds) or Python's default",
+    )
+
+
+def apply_gc(choice: str) -> str:
+    """Set the collector up the way a server process would before its first request: the URL
+    conf loaded (every view imported), then portal.site.gc_tuning.settle_heap()."""
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view, as asgi.py does
+    if choice == "tuned":
+        from portal.site.gc_tuning import settle_heap
+
+        settle_heap()
+    elif choice == "frozen":
+        gc.collect()
+        gc.freeze()
+    return f"gc: {choice}, thresholds {gc.get_threshold()}, {gc.get_freeze_count()} frozen objects"
+
+
+class GcWatch:
+    """Counts the collector's passes per generation and how long they paused, while active."""
+
+    def __init__(self):
+        self.passes = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self.longest = [0.0, 0.0, 0.0]
+        self._started = 0.0
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        took = time.perf_counter() - self._started
+        generation = info["generation"]
+        self.passes[generation] += 1
+        self.seconds[generation] += took
+        self.longest[generation] = max(self.longest[generation], took)
+
+    def __enter__(self) -> GcWatch:
+        import gc
+
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import gc
+
+        gc.callbacks.remove(self._callback)
+
+    def summary(self) -> str:
+        return "; ".join(
+            f"gen{g}: {self.passes[g]} passes, {self.seconds[g] * 1000:.0f} ms in all, longest "
+            f"{self.longest[g] * 1000:.1f} ms"
+            for g in range(3)
+        )
 
 
 def count_queries(fn: Callable[[], Any]) -> tuple[int, list[str]]:

@@ -5,9 +5,11 @@
 
 A worker or a management command, as far as the web processes can tell: it shares only the
 database (DATABASE_URL) and the channel layer (REDIS_URL, CHANNEL_LAYER_PREFIX) with them.
-Reads one JSON request a line on stdin, answers one JSON line on stdout: `{"t0", "t1"}`, the
-wall-clock times just before the call and after it returned (the signal is sent by then),
-or `{"error"}`. Prints `{"ready": true}` first. Ends at the end of stdin.
+Reads one JSON request a line on stdin, answers one JSON line on stdout: `{"t0", "t1"}`, where
+t0 is where the delivery's latency starts: the commit of the change (bench/_commit_clock.py)
+for the portal, just before the group_send for the baseline; t1 is when the call returned (the
+signal sent). `{"error"}` when the change failed. Prints `{"ready": true}` first. Ends at the
+end of stdin.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-for folder in (HERE.parent, HERE):
-    if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+# The project first (its `cms` app, not bench/cms.py), this folder last (_commit_clock, _bare_asgi).
+sys.path[:] = [str(HERE.parent)] + [p for p in sys.path if p and Path(p).resolve() != HERE]
+sys.path.append(str(HERE))
 
 
 def reply(**fields) -> None:
@@ -32,6 +34,9 @@ def serve_service(actor_id: int) -> None:
     import django
 
     django.setup()
+    import _commit_clock
+
+    _commit_clock.install()
     from portal.models import User
     from projects.services import approval_transition
 
@@ -39,7 +44,6 @@ def serve_service(actor_id: int) -> None:
     reply(ready=True)
     for line in sys.stdin:
         request = json.loads(line)
-        t0 = time.time()
         try:
             approval_transition(
                 actor=actor,
@@ -50,7 +54,13 @@ def serve_service(actor_id: int) -> None:
         except Exception as error:  # noqa: BLE001 - reported to the benchmark, which goes on
             reply(error=f"{type(error).__name__}: {error}")
             continue
-        reply(t0=t0, t1=time.time())
+        t1 = time.time()
+        commits = _commit_clock.take()
+        if len(commits) != 1:
+            reply(error=f"expected one event from the change, got {len(commits)}")
+            continue
+        stream, seq, t0 = commits[0]
+        reply(t0=t0, t1=t1, stream=stream, seq=seq)
 
 
 def serve_bare() -> None:

@@ -1,10 +1,12 @@
 """How fast the JSON API answers on a realistic data set, against a minimal view.
 
-    .venv/bin/python bench/api.py [--projects 5000 --approvals 20 --requests 200]
+    .venv/bin/python bench/api.py [--projects 5000 --approvals 20 --requests 200 --runs 3]
 
 Builds a throwaway database (SQLite in a temporary directory, or a new PostgreSQL database
 when DATABASE_URL is set), fills it in bulk, then times requests in-process with Django's
-test client through the whole middleware stack. Prints figures; never asserts on time.
+test client through the whole middleware stack, in --runs timing passes; every figure is
+min / median / max over the passes, each ratio taken within its pass. Prints figures; never
+asserts on time.
 """
 
 from __future__ import annotations
@@ -13,25 +15,37 @@ import argparse
 import json
 
 from _common import (
+    RUN_HEADERS,
+    RUN_NOTE,
+    GcWatch,
+    add_gc_argument,
+    apply_gc,
     count_queries,
     print_table,
+    run_columns,
     setup_django,
     stopwatch,
-    time_interleaved,
+    time_runs,
 )
 
 BASELINE = "minimal view (baseline)"
 
 
-def parse_args() -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=5000)
     parser.add_argument("--approvals", type=int, default=20, help="approvals per project")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per endpoint")
     parser.add_argument("--helper-projects", type=int, default=30)
     parser.add_argument("--limit", type=int, default=50, help="page size of the project list")
+    parser.add_argument("--runs", type=int, default=3, help="timing passes")
+    add_gc_argument(parser)
     parser.add_argument("--show-queries", action="store_true", help="print each request's SQL")
-    return parser.parse_args()
+    return parser
+
+
+def parse_args() -> argparse.Namespace:
+    return build_parser().parse_args()
 
 
 def main() -> None:
@@ -60,6 +74,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
 
+    gc_note = apply_gc(args.gc)
     staff, helper = Client(), Client()
     staff.force_login(data.staff)
     helper.force_login(data.helper)
@@ -94,26 +109,30 @@ def main() -> None:
                 print(f"  {statement}")
 
     warmup = max(5, args.requests // 10)
-    with stopwatch(f"time {args.requests} requests per endpoint after {warmup} warm-up"):
-        timings = time_interleaved(calls, requests=args.requests, warmup=warmup)
+    with (
+        stopwatch(
+            f"time {args.runs} x {args.requests} requests per endpoint after {warmup} warm-up"
+        ),
+        GcWatch() as collector,
+    ):
+        runs = time_runs(calls, requests=args.requests, warmup=warmup, runs=args.runs)
 
-    base = timings[BASELINE].median_ms
     print()
     print_table(
-        ("endpoint", "median ms", "p95 ms", "x baseline", "queries", "KB"),
+        ("endpoint", *RUN_HEADERS, "queries", "KB"),
         [
             (
                 label,
-                t.median_ms,
-                t.p95_ms,
-                f"{t.median_ms / base:.1f}",
+                *run_columns(runs, label, BASELINE),
                 queries[label],
                 f"{sizes[label] / 1024:.1f}",
             )
-            for label, t in timings.items()
+            for label in calls
         ],
     )
-    print(f"\nin-process test client on {db.vendor}, list page size {args.limit}")
+    print(f"\n{RUN_NOTE}")
+    print(f"in-process test client on {db.vendor}, list page size {args.limit}")
+    print(f"{gc_note}; collections while timing: {collector.summary()}")
     print("baseline: a JsonResponse view reading request.user (the session and user queries)")
     db.drop()
 

@@ -1,14 +1,17 @@
 """How fast the public portal's pages answer, against a minimal view in the same run.
 
-    .venv/bin/python bench/cms.py [--policies 300 --requests 200]
+    .venv/bin/python bench/cms.py [--policies 300 --requests 200 --runs 3]
 
 Builds a throwaway database (SQLite in a temporary directory, or a new PostgreSQL database when
 DATABASE_URL is set) with the demo's pages, catalogue and guides, plus --policies generated
 policies (each with a body, topics and a linked approval item) and as many news articles, then
 times the pages in-process with Django's test client through the whole middleware stack, as an
-anonymous visitor (and the home page as signed-in staff). Counts each page's queries at the demo
-size and again after the policies are added: a count that grows runs a query per row somewhere.
-Prints figures; never asserts on time.
+anonymous visitor (and the home page as signed-in staff). Each page is compared with a minimal
+view requested the same way: the anonymous pages with an anonymous request, the staff home page
+with a signed-in one (which also reads the session and the user). Counts each page's queries at
+the demo size and again after the policies are added: a count that grows runs a query per row
+somewhere. The timing is --runs passes: every figure is min / median / max over the passes,
+each ratio taken within its pass. Prints figures; never asserts on time.
 """
 
 from __future__ import annotations
@@ -17,20 +20,43 @@ import argparse
 import statistics
 from datetime import date, timedelta
 
-from _common import count_queries, print_table, setup_django, stopwatch, time_interleaved
+from _common import (
+    RUN_HEADERS,
+    RUN_NOTE,
+    GcWatch,
+    add_gc_argument,
+    apply_gc,
+    count_queries,
+    print_table,
+    run_columns,
+    setup_django,
+    stopwatch,
+    time_runs,
+)
 
-BASELINE = "minimal view (baseline)"
+BASELINE = "minimal view, anonymous (baseline)"
+STAFF_BASELINE = "minimal view, staff (baseline)"
 FRAME = "base.html around nothing"
+STAFF_HOME = "GET / (home, staff)"
 
 
-def parse_args() -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--policies", type=int, default=300, help="generated policies (and news)")
     parser.add_argument("--requests", type=int, default=200, help="timed requests per page")
+    parser.add_argument("--runs", type=int, default=3, help="timing passes")
+    add_gc_argument(parser)
     parser.add_argument("--show-queries", action="store_true", help="print each request's SQL")
-    # run_all.py passes every benchmark the options of the others: accept and ignore them.
-    args, _unknown = parser.parse_known_args()
-    return args
+    return parser
+
+
+def parse_args() -> argparse.Namespace:
+    return build_parser().parse_args()
+
+
+def baseline_of(label: str) -> str:
+    """Each page against the minimal view requested the same way (signed in or not)."""
+    return STAFF_BASELINE if label in (STAFF_HOME, STAFF_BASELINE) else BASELINE
 
 
 def main() -> None:
@@ -63,10 +89,11 @@ def main() -> None:
         slug="investment-environment-measures", locale__language_code="zh-hans"
     )
     urls = {
-        BASELINE: (staff, "/bench/minimal"),
+        BASELINE: (anonymous, "/bench/minimal"),
+        STAFF_BASELINE: (staff, "/bench/minimal"),
         FRAME: (anonymous, "/bench/minimal-page"),
         "GET / (home)": (anonymous, "/"),
-        "GET / (home, staff)": (staff, "/"),
+        STAFF_HOME: (staff, "/"),
         "GET /en/ (home)": (anonymous, "/en/"),
         "GET policy page": (anonymous, policy.url),
         "GET /en/ policy page": (anonymous, "/en" + policy.url),
@@ -109,17 +136,18 @@ def main() -> None:
                 print(f"  {statement}")
 
     warmup = max(5, args.requests // 10)
-    with stopwatch(f"\ntime {args.requests} requests per page after {warmup} warm-up"):
-        timings = time_interleaved(calls, requests=args.requests, warmup=warmup)
+    with stopwatch(
+        f"\ntime {args.runs} x {args.requests} requests per page after {warmup} warm-up"
+    ):
+        gc_note = apply_gc(args.gc)
+        with GcWatch() as collector:
+            runs = time_runs(calls, requests=args.requests, warmup=warmup, runs=args.runs)
 
-    base = timings[BASELINE].median_ms
     print()
     print_table(
         (
             "request",
-            "median ms",
-            "p95 ms",
-            "x baseline",
+            *RUN_HEADERS,
             f"queries @{demo_policies}",
             f"queries @{total_policies}",
             "KB",
@@ -127,20 +155,21 @@ def main() -> None:
         [
             (
                 label,
-                t.median_ms,
-                t.p95_ms,
-                f"{t.median_ms / base:.1f}",
+                *run_columns(runs, label, baseline_of(label)),
                 small[label],
                 large[label],
                 f"{sizes[label] / 1024:.1f}",
             )
-            for label, t in timings.items()
+            for label in calls
         ],
     )
-    spread = statistics.pstdev(timings[BASELINE].samples) * 1000
+    deviation = statistics.median(statistics.pstdev(run[BASELINE].samples) * 1000 for run in runs)
+    print(f"\n{RUN_NOTE}")
+    print(f"{gc_note}; collections while timing: {collector.summary()}")
     print(
-        f"\nin-process test client on {db.vendor}; baseline: a JsonResponse view reading "
-        f"request.user (sd {spread:.2f} ms); {FRAME!r}: the site's frame every page pays"
+        f"in-process test client on {db.vendor}; baselines: a JsonResponse view reading "
+        f"request.user, anonymous (sd {deviation:.2f} ms) for the anonymous pages and signed in "
+        f"as staff for {STAFF_HOME!r}; {FRAME!r}: the site's frame every page pays"
     )
     print("queries @N: per request with N Chinese policies (the demo's, then with the added)")
     db.drop()

@@ -1,13 +1,14 @@
 """How fast the server-rendered project pages answer on a realistic data set, vs a minimal view.
 
-    .venv/bin/python bench/pages.py [--projects 5000 --approvals 20 --requests 100 --small 500]
+    .venv/bin/python bench/pages.py [--projects 5000 --approvals 20 --requests 100 --runs 3]
 
 Builds a throwaway database (SQLite in a temporary directory, or a new PostgreSQL database
 when DATABASE_URL is set) with uploaded material versions and comments besides what api.py
 has, first with --small projects to count each page's queries, then grown to --projects to
 count them again and time the pages in-process with Django's test client through the whole
 middleware stack. A page whose query count differs between the two sizes, or between projects,
-runs a query per row somewhere. Prints figures; never asserts on time.
+runs a query per row somewhere. The timing is --runs passes: every figure is min / median /
+max over the passes, each ratio taken within its pass. Prints figures; never asserts on time.
 """
 
 from __future__ import annotations
@@ -17,13 +18,19 @@ import re
 import statistics
 
 from _common import (
+    RUN_HEADERS,
+    RUN_NOTE,
     DatasetBuilder,
+    GcWatch,
+    add_gc_argument,
+    apply_gc,
     count_queries,
     print_table,
     query_times,
+    run_columns,
     setup_django,
     stopwatch,
-    time_interleaved,
+    time_runs,
 )
 
 BASELINE = "minimal view (baseline)"
@@ -35,7 +42,7 @@ ENTERPRISE_PAGE = "GET /projects/{id}/ (enterprise)"
 PAGE_SIZE = 25  # the project list's, fixed in projects.views.project_list
 
 
-def parse_args() -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--projects", type=int, default=5000)
     parser.add_argument("--approvals", type=int, default=20, help="approvals per project")
@@ -53,14 +60,14 @@ def parse_args() -> argparse.Namespace:
         default=8,
         help="projects whose page's queries are also counted, as staff and as their enterprise",
     )
-    parser.add_argument(
-        "--limit",
-        type=int,
-        help="ignored (the list's page size is the view's, 25); accepted so that run_all.py "
-        "can pass api.py's options to every benchmark",
-    )
+    parser.add_argument("--runs", type=int, default=3, help="timing passes")
+    add_gc_argument(parser)
     parser.add_argument("--show-queries", action="store_true", help="print each request's SQL")
-    return parser.parse_args()
+    return parser
+
+
+def parse_args() -> argparse.Namespace:
+    return build_parser().parse_args()
 
 
 def main() -> None:
@@ -159,27 +166,30 @@ def main() -> None:
                 print(f"  [{seconds * 1000:.2f} ms] {statement}")
 
     warmup = max(5, args.requests // 10)
-    with stopwatch(f"\ntime {args.requests} requests per page after {warmup} warm-up"):
-        timings = time_interleaved(calls, requests=args.requests, warmup=warmup)
+    with stopwatch(
+        f"\ntime {args.runs} x {args.requests} requests per page after {warmup} warm-up"
+    ):
+        gc_note = apply_gc(args.gc)
+        with GcWatch() as collector:
+            runs = time_runs(calls, requests=args.requests, warmup=warmup, runs=args.runs)
 
-    base = timings[BASELINE].median_ms
     print()
     print_table(
-        ("request", "median ms", "p95 ms", "x baseline", "queries", "KB"),
+        ("request", *RUN_HEADERS, "queries", "KB"),
         [
             (
                 label,
-                t.median_ms,
-                t.p95_ms,
-                f"{t.median_ms / base:.1f}",
+                *run_columns(runs, label, BASELINE),
                 queries[args.projects][label],
                 f"{response_sizes[label] / 1024:.1f}",
             )
-            for label, t in timings.items()
+            for label in calls
         ],
     )
+    print(f"\n{RUN_NOTE}")
+    print(f"{gc_note}; collections while timing: {collector.summary()}")
     print(
-        f"\nin-process test client on {db.vendor}, {args.projects} projects x {args.approvals} "
+        f"in-process test client on {db.vendor}, {args.projects} projects x {args.approvals} "
         f"approvals, list page size {PAGE_SIZE}, Chinese (the default language)"
     )
     print("baseline: a JsonResponse view reading request.user (the session and user queries)")
