@@ -75,15 +75,21 @@ def test_a_supplement_request_emails_the_enterprise_and_the_lead_helper_once_eac
 
 def test_decisions_are_emailed_once(world, immediate_tasks, django_capture_on_commit_callbacks):
     land = world.approval(world.own, "LAND")
-    for action in ("receive", "accept", "approve"):
+    for action, arguments in (
+        ("receive", {}),
+        ("accept", {}),
+        ("approve", {"decision_number": "规划许〔2026〕15号"}),
+    ):
         run(
             django_capture_on_commit_callbacks,
             approval_transition,
             actor=world.officer,
             approval_id=land.pk,
             action=action,
+            **arguments,
         )
     assert len(mail.outbox) == 2
+    assert all("规划许〔2026〕15号" in m.body for m in mail.outbox)
     assert all(
         "Approved" in m.subject or "已批准" in m.subject or "批准" in m.subject for m in mail.outbox
     )
