@@ -3,12 +3,14 @@
 The x axis counts working days, so weekends and holidays take no width. There is one row per
 approval; its label (the item's code) and its bar share the row's centre line, both inside one
 SVG of a fixed pixel size, so they stay together at any screen width (the page scrolls the chart
-inside its own box instead of stretching it). Each approval is a bar from acceptance to its
-decision (or its due date); one not started yet is an outline from the day it could start (today,
-or when its prerequisites should be done) for its promised limit. Pauses are shaded; prerequisite
-arrows run from the end of the prerequisite's bar to the start of the dependent's as orthogonal
-paths; vertical lines mark today and the planned start. The result is plain numbers for an
-inline SVG: no script, no style attributes.
+inside its own box instead of stretching it). The dates of every bar come from the one forecast
+(`projects.forecast`): a closed approval from acceptance to decision, a running one to its due
+date (or today when overdue), one not started yet an outline from when its prerequisites should
+be decided (or today) for its duration. The critical path (the chain that decides when the last
+approval is decided) is marked on its bars and arrows, with a line at the forecast end. Pauses
+are shaded; prerequisite arrows run from the end of the prerequisite's bar to the start of the
+dependent's as orthogonal paths; vertical lines mark today and the planned start. The result is
+plain numbers for an inline SVG: no script, no style attributes.
 """
 
 from __future__ import annotations
@@ -18,12 +20,20 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from .clock import WorkingCalendar
+from .forecast import (
+    WINDOW_DAYS,
+    DurationSource,
+    critical_path,
+    forecast,
+    prerequisite_graph,
+    promised,
+)
 
 ROW_HEIGHT = 26
 BAR_HEIGHT = 16
 TOP = 34  # month labels (y 12) and the "today" label (y 27) sit above the first row
-BOTTOM = 24  # room for the "planned start" label under the last row
-WINDOW_DAYS = 366 * 10
+BOTTOM = 24  # room for a marker label ("planned start") under the last row
+LABEL_LINE = 14  # a second line of marker labels under the rows, when two would overlap
 DAY_WIDTH = 8  # pixels per working day ...
 MIN_PLOT_WIDTH = 560  # ... but never narrower than this
 MAX_PLOT_WIDTH = 3200  # ... nor wider than this (a very long project is compressed)
@@ -31,8 +41,8 @@ RIGHT_PAD = 64  # pixels after the last day, so the last month and the marker la
 END_MARGIN_DAYS = 5  # working days drawn after the last date on the chart
 LABEL_CHAR = 7.5  # approximate width of one character of a 12px label
 STUB = 8  # length of the horizontal stubs of an arrow
-MAX_LIMIT_DAYS = 1000  # a promised limit beyond this is drawn as this (a bad stored value)
 MARKER_LABEL = 90  # approximate width of a marker label ("planned start", "today")
+TOP_LABEL_Y = 28  # the line of marker labels above the first row
 
 
 @dataclass
@@ -48,7 +58,8 @@ class Bar:
     width: float = 0
     starts_on: date | None = None
     ends_on: date | None = None
-    planned: bool = False  # not started: a thin outline where it would run
+    forecast: bool = False  # not started: an outline where it should run
+    critical: bool = False  # on the chain that decides when the last approval is decided
     pauses: list[tuple[float, float]] = field(default_factory=list)
 
     @property
@@ -62,6 +73,20 @@ class Arrow:
     target: int  # the dependent's approval id
     d: str  # SVG path data
     around: bool = False  # the dependent starts before the prerequisite ends
+    critical: bool = False  # both ends are consecutive steps of the critical path
+
+
+@dataclass
+class Marker:
+    """A vertical line across the rows with a short label above or under them."""
+
+    x: float
+    anchor: str = "start"  # the label reads rightwards from the line, or leftwards ("end")
+    label_y: float = TOP_LABEL_Y
+
+    @property
+    def dx(self) -> int:
+        return -3 if self.anchor == "end" else 3
 
 
 @dataclass
@@ -74,16 +99,24 @@ class Timeline:
     plot_right: float  # x of the chart's last day
     bars: list[Bar]
     arrows: list[Arrow]
-    today_x: float | None
-    today_anchor: str
-    planned_start_x: float | None
-    planned_start_anchor: str
+    today: Marker
+    planned_start: Marker | None
+    finish: Marker | None  # the forecast end, while some approval is still open
     ticks: list[tuple[float, str]]
+    finishes_on: date | None = None  # when every approval should be (or was) decided
+    finish_estimated: bool = False
+    # Working days the forecast end lies after the project's planned start (0 when not after).
+    late_for_planned_start: int = 0
+    critical: list[Bar] = field(default_factory=list)  # the critical path, first step first
     bar_height: int = BAR_HEIGHT
 
     @property
     def rows_bottom(self) -> int:
         return TOP + len(self.bars) * ROW_HEIGHT
+
+    @property
+    def critical_codes(self) -> str:
+        return " → ".join(bar.code for bar in self.critical)
 
 
 def order_by_prerequisites(approvals) -> list:
@@ -140,51 +173,65 @@ def arrow_path(x1: float, y1: float, x2: float, y2: float) -> tuple[str, bool]:
     return f"M {x1} {y1} H {out} V {gap} H {back} V {y2} H {x2}", around
 
 
+def place_marker_labels(markers: list[tuple[Marker, float]], width: int, rows_bottom: int) -> int:
+    """Give each marker's label a line where it overlaps no other; how many lines under the rows.
+
+    A label reads rightwards from its line unless that would leave the chart. The first marker
+    prefers the line above the rows, the others the first line where they fit: above, under the
+    rows, or a further line under those.
+    """
+    lines = [TOP_LABEL_Y, rows_bottom + BOTTOM - 8, rows_bottom + BOTTOM - 8 + LABEL_LINE]
+    taken: dict[float, list[tuple[float, float]]] = {y: [] for y in lines}
+    used_below = 0
+    for marker, preferred in markers:
+        marker.anchor = "end" if marker.x + MARKER_LABEL > width else "start"
+        span = (
+            (marker.x - MARKER_LABEL, marker.x)
+            if marker.anchor == "end"
+            else (marker.x, marker.x + MARKER_LABEL)
+        )
+        order = [preferred] + [y for y in lines if y != preferred]
+        free = [y for y in order if all(span[1] < a or b < span[0] for a, b in taken[y])]
+        marker.label_y = free[0] if free else lines[-1]
+        taken[marker.label_y].append(span)
+        if marker.label_y != TOP_LABEL_Y:
+            used_below = max(used_below, lines.index(marker.label_y))
+    return used_below
+
+
 def build_timeline(
-    project, approvals, summaries: dict[int, dict], today: date, calendar: WorkingCalendar
+    project,
+    approvals,
+    summaries: dict[int, dict],
+    today: date,
+    calendar: WorkingCalendar,
+    *,
+    duration: DurationSource = promised,
 ) -> Timeline | None:
+    """The chart of a project's approvals on `today`, or None when it has none.
+
+    `duration` says how long an approval not yet decided should take (`projects.forecast`).
+    """
     if not approvals:
         return None
     approvals = order_by_prerequisites(list(approvals))
+    graph = prerequisite_graph(approvals)
+    forecasts = forecast(approvals, graph, today=today, calendar=calendar, duration=duration)
+    path = critical_path(forecasts)
+    # The path is drawn only while it forecasts something: once every approval is decided the
+    # chart shows what happened, and the sentence under it says when it ended.
+    on_path = path.approval_ids if path and path.estimated else []
 
     # Only dates within a sane window around today size the chart: a bad date already stored
-    # (year 1, year 9999) is left out instead of breaking the page.
+    # (year 1, year 9999) is left out instead of breaking the page (the forecast clamps its own).
     def sane(day: date | None) -> bool:
         return day is not None and abs((day - today).days) <= WINDOW_DAYS
 
-    def clamp(day: date) -> date:
-        return min(
-            max(day, today - timedelta(days=WINDOW_DAYS)), today + timedelta(days=WINDOW_DAYS)
-        )
-
-    # First the dates of each bar (in prerequisite order, so a bar not started yet can begin
-    # when its prerequisites should be done), then the chart's extent, then the pixels.
-    spans: dict[int, tuple[date, date, bool]] = {}
-    finish_of: dict[int, date] = {}
-    for approval in approvals:
-        if approval.accepted_on:
-            begin = clamp(approval.accepted_on)
-            finish = approval.decided_on or approval.due_date or today
-            if approval.paused_since:
-                finish = max(finish, today)
-            finish = max(clamp(finish), begin)
-            spans[approval.pk] = (begin, finish, False)
-        else:
-            # Not started: from today, or when its prerequisites should be done, for its
-            # promised limit.
-            after = [
-                finish_of[p.pk] for p in approval.item.prerequisites.all() if p.pk in finish_of
-            ]
-            begin = max([today, *after])
-            limit = max(1, min(approval.promised_limit_days or 1, MAX_LIMIT_DAYS))
-            spans[approval.pk] = (begin, calendar.nth_after(begin, limit), True)
-        finish_of[approval.item_id] = spans[approval.pk][1]
-
     planned = [project.planned_start] if sane(project.planned_start) else []
-    starts = [begin for begin, _, _ in spans.values()]
+    starts = [f.starts_on for f in forecasts.values()]
     ends = [
         d for a in approvals for d in (a.due_date, a.statutory_due_date, a.decided_on) if sane(d)
-    ] + [finish for _, finish, _ in spans.values()]
+    ] + [f.ends_on for f in forecasts.values()]
     start = min([*starts, today, *planned]) - timedelta(days=3)
     last = max([*ends, today, *planned])
     end = calendar.nth_after(last, END_MARGIN_DAYS)  # a few working days past the last date
@@ -193,7 +240,7 @@ def build_timeline(
     label_width = int(max(72, 16 + LABEL_CHAR * max(len(a.item.code) for a in approvals)))
     plot_width = min(max(total * DAY_WIDTH, MIN_PLOT_WIDTH), MAX_PLOT_WIDTH)
     width = int(label_width + plot_width + RIGHT_PAD)
-    height = TOP + len(approvals) * ROW_HEIGHT + BOTTOM
+    rows_bottom = TOP + len(approvals) * ROW_HEIGHT
 
     def x(day: date) -> float:
         day = min(max(day, start), end)  # a stored date outside the window sits at an edge
@@ -202,7 +249,7 @@ def build_timeline(
     bars, index = [], {}
     for row, approval in enumerate(approvals):
         summary = summaries[approval.pk]
-        begin, finish, not_started = spans[approval.pk]
+        estimate = forecasts[approval.pk]
         centre = TOP + row * ROW_HEIGHT + ROW_HEIGHT / 2
         bar = Bar(
             approval_id=approval.pk,
@@ -212,13 +259,14 @@ def build_timeline(
             row=row,
             y=centre,
             top=centre - BAR_HEIGHT / 2,
-            starts_on=begin,
-            ends_on=finish,
-            planned=not_started,
+            starts_on=estimate.starts_on,
+            ends_on=estimate.ends_on,
+            forecast=estimate.not_started,
+            critical=approval.pk in on_path,
         )
-        bar.x = x(begin)
-        bar.width = round(max(3.0, x(finish) - bar.x), 1)
-        if not not_started:
+        bar.x = x(estimate.starts_on)
+        bar.width = round(max(3.0, x(estimate.ends_on) - bar.x), 1)
+        if not estimate.not_started:
             for pause in approval.pauses.all():
                 if not sane(pause.requested_on):
                     continue
@@ -226,17 +274,18 @@ def build_timeline(
                 px = x(pause.requested_on)
                 bar.pauses.append((px, round(max(2.0, x(pause_end) - px), 1)))
         bars.append(bar)
-        index[approval.item_id] = bar
+        index[approval.pk] = bar
 
+    steps = set(zip(on_path, on_path[1:], strict=False))
     arrows = []
     for approval in approvals:
-        target = index[approval.item_id]
-        for prerequisite in sorted(approval.item.prerequisites.all(), key=lambda p: p.code):
-            source = index.get(prerequisite.pk)
-            if source is None or source is target:
-                continue
+        target = index[approval.pk]
+        for prerequisite in graph[approval.pk]:
+            source = index[prerequisite]
             d, around = arrow_path(source.end_x, source.y, target.x, target.y)
-            arrows.append(Arrow(source.approval_id, target.approval_id, d, around))
+            critical = (prerequisite, approval.pk) in steps
+            arrows.append(Arrow(source.approval_id, target.approval_id, d, around, critical))
+    arrows.sort(key=lambda arrow: arrow.critical)  # the path's arrows drawn over the others
 
     ticks, day = [], start.replace(day=1)
     while day <= end:
@@ -244,24 +293,32 @@ def build_timeline(
             ticks.append((x(day), f"{day:%Y-%m}"))
         day = (day + timedelta(days=32)).replace(day=1)
 
-    def anchor(at: float) -> str:
-        # A marker label reads rightwards from its line unless that would leave the chart.
-        return "end" if at + MARKER_LABEL > width else "start"
-
-    today_x = x(today)
-    planned_start_x = x(project.planned_start) if planned else None
+    today_marker = Marker(x(today))
+    planned_marker = Marker(x(project.planned_start)) if planned else None
+    finish_marker = Marker(x(path.ends_on)) if on_path else None
+    markers = [(today_marker, TOP_LABEL_Y)]
+    if finish_marker:
+        markers.append((finish_marker, TOP_LABEL_Y))
+    if planned_marker:
+        markers.append((planned_marker, rows_bottom + BOTTOM - 8))
+    below = place_marker_labels(markers, width, rows_bottom)
     return Timeline(
         start=start,
         end=end,
         width=width,
-        height=height,
+        height=rows_bottom + BOTTOM + (LABEL_LINE if below > 1 else 0),
         label_width=label_width,
         plot_right=round(label_width + plot_width, 1),
         bars=bars,
         arrows=arrows,
-        today_x=today_x,
-        today_anchor=anchor(today_x),
-        planned_start_x=planned_start_x,
-        planned_start_anchor=anchor(planned_start_x) if planned else "start",
+        today=today_marker,
+        planned_start=planned_marker,
+        finish=finish_marker,
         ticks=ticks,
+        finishes_on=path.ends_on if path else None,
+        finish_estimated=bool(path and path.estimated),
+        late_for_planned_start=(
+            calendar.count(project.planned_start, path.ends_on) if on_path and planned else 0
+        ),
+        critical=[index[approval_id] for approval_id in on_path],
     )

@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 from bs4 import BeautifulSoup
+from django.utils import timezone
 
 from projects.clock import WorkingCalendar
 from projects.models import ApprovalPause
@@ -122,12 +123,12 @@ def test_arrow_paths_are_orthogonal_both_ways():
 
 def test_the_chart_leaves_room_after_the_last_date_and_the_planned_start(staged):
     timeline = chart(staged.own)
-    assert timeline.planned_start_x is not None
+    assert timeline.planned_start is not None
     assert timeline.end > staged.own.planned_start
-    assert timeline.planned_start_x < timeline.plot_right < timeline.width
+    assert timeline.planned_start.x < timeline.plot_right < timeline.width
     assert timeline.width - timeline.plot_right >= 60  # the last month's label fits
     assert max(bar.end_x for bar in timeline.bars) < timeline.plot_right
-    assert timeline.today_x is not None and timeline.today_x < timeline.width
+    assert timeline.today.x < timeline.width
     land = next(bar for bar in timeline.bars if bar.code == "LAND")
     assert len(land.pauses) == 1
     px, pw = land.pauses[0]
@@ -137,10 +138,12 @@ def test_the_chart_leaves_room_after_the_last_date_and_the_planned_start(staged)
         staged.own.planned_start = later
         late = chart(staged.own)
         assert late.end > later
-        if late.planned_start_anchor == "start":
-            assert late.planned_start_x + MARKER_LABEL <= late.width
+        marker = late.planned_start
+        if marker.anchor == "start":
+            assert marker.x + MARKER_LABEL <= late.width
         else:
-            assert late.planned_start_x - MARKER_LABEL >= late.label_width
+            assert marker.x - MARKER_LABEL >= late.label_width
+        assert late.rows_bottom < marker.label_y < late.height
 
 
 def test_bad_stored_dates_do_not_break_the_chart(staged):
@@ -169,3 +172,96 @@ def test_the_page_draws_labels_inside_the_fixed_size_svg(client, staged):
     html = str(svg)
     assert html.index('class="arrow') < html.index('class="bar ')
     assert not svg.select("[style]")
+
+
+def test_bars_are_the_forecast_and_the_critical_path_is_marked(staged):
+    timeline = chart(staged.own)
+    bars = {bar.code: bar for bar in timeline.bars}
+    # PLAN is overdue (due 21 Aug): it ends today; BUILD waits for it: 5 working days after.
+    assert bars["PLAN"].ends_on == TODAY and not bars["PLAN"].forecast
+    assert bars["BUILD"].forecast
+    assert (bars["BUILD"].starts_on, bars["BUILD"].ends_on) == (TODAY, date(2026, 9, 22))
+    assert bars["LAND"].ends_on == date(2026, 8, 20)  # closed: its real decision date
+    assert [bar.code for bar in timeline.critical] == ["LAND", "PLAN", "BUILD"]
+    assert all(bar.critical for bar in bars.values())
+    assert timeline.critical_codes == "LAND → PLAN → BUILD"
+    assert all(arrow.critical for arrow in timeline.arrows)
+    assert timeline.finishes_on == date(2026, 9, 22) and timeline.finish_estimated
+    assert timeline.finish.x == bars["BUILD"].end_x
+    assert timeline.late_for_planned_start == 0  # the planned start is 1 Dec
+    # Planned for Thu 17 Sep: the approvals end three working days late (18, 21, 22 Sep).
+    staged.own.planned_start = date(2026, 9, 17)
+    assert chart(staged.own).late_for_planned_start == 3
+
+
+def test_only_the_chain_that_decides_the_finish_is_critical(world):
+    dept = f.department()
+    short = f.item(dept, "SHORT", promised=2)
+    long = f.item(dept, "LONG", promised=9)
+    start = f.item(dept, "START", promised=3)
+    side = f.item(dept, "SIDE", promised=3, prerequisites=[start])
+    end = f.item(dept, "END", promised=2, prerequisites=[short, long])
+    project = f.project(world.staff, world.ent_a, [short, long, start, side, end], code="DIA")
+    timeline = chart(project)
+    assert [bar.code for bar in timeline.critical] == ["LONG", "END"]
+    flagged = {bar.code for bar in timeline.bars if bar.critical}
+    assert flagged == {"LONG", "END"}
+    ids = {bar.code: bar.approval_id for bar in timeline.bars}
+    critical = [(a.source, a.target) for a in timeline.arrows if a.critical]
+    assert critical == [(ids["LONG"], ids["END"])]
+    assert timeline.arrows[-1].critical  # drawn over the others
+    # Every bar is a forecast (nothing started yet), all on the same rows as before.
+    assert all(bar.forecast for bar in timeline.bars)
+
+
+def test_marker_labels_never_overlap(staged):
+    # The planned start right at the forecast end, and today there too: three labels, three lines.
+    staged.own.planned_start = date(2026, 9, 22)
+    timeline = chart(staged.own)
+    markers = [timeline.today, timeline.finish, timeline.planned_start]
+    assert len({m.label_y for m in markers}) == 3
+    assert all(m.label_y < timeline.height for m in markers)
+    assert timeline.height == timeline.rows_bottom + 24 + 14
+
+
+def test_a_project_decided_throughout_shows_when_it_ended_and_no_path(client, staged):
+    plan, build = staged.approval(staged.own, "PLAN"), staged.approval(staged.own, "BUILD")
+    plan.__class__.objects.filter(pk=plan.pk).update(
+        status="approved", decided_on=date(2026, 8, 28)
+    )
+    build.__class__.objects.filter(pk=build.pk).update(
+        status="approved", accepted_on=date(2026, 8, 31), decided_on=date(2026, 9, 4)
+    )
+    timeline = chart(staged.own)
+    assert timeline.critical == [] and timeline.finish is None
+    assert timeline.finishes_on == date(2026, 9, 4) and not timeline.finish_estimated
+    client.force_login(staged.helper)
+    soup = BeautifulSoup(client.get(f"/en/projects/{staged.own.pk}/").content, "html.parser")
+    assert "All approvals were decided by 2026-09-04." in soup.select_one("#timeline-finish").text
+    assert not soup.select("section.timeline .bar--critical, section.timeline line.forecast-end")
+
+
+def test_the_page_names_the_critical_path_in_words_and_on_its_bars(client, staged):
+    # Planned to start today: the approvals, still running, will end after it.
+    staged.own.__class__.objects.filter(pk=staged.own.pk).update(planned_start=timezone.localdate())
+    client.force_login(staged.helper)
+    html = client.get(f"/en/projects/{staged.own.pk}/").content
+    soup = BeautifulSoup(html, "html.parser")
+    section = soup.select_one("section.timeline")
+    svg = section.select_one("svg.timeline__chart")
+    assert svg["aria-describedby"] == "timeline-finish"
+    sentence = section.select_one("#timeline-finish").get_text()
+    # The page's today is the real one: only the shape of the sentence is fixed here.
+    assert re.fullmatch(
+        r"Critical path: LAND → PLAN → BUILD; all approvals decided by "
+        r"\d{4}-\d\d-\d\d \(estimate\)\. That is \d+ working days? after the planned start\.",
+        sentence,
+    )
+    assert section.select_one("#timeline-finish strong.timeline__late") is not None
+    critical = svg.select("rect.bar.bar--critical")
+    assert len(critical) == 3
+    assert all(r.title.get_text().endswith("; on the critical path)") for r in critical)
+    assert len(svg.select("path.arrow--critical")) == 2
+    assert svg.select_one("line.forecast-end") is not None
+    assert svg.select_one("rect.bar--forecast").title.get_text().startswith("BUILD")
+    assert "critical path" in section.select_one("p.legend").get_text()
