@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.utils.translation import ngettext
 
 from portal.realtime import STAFF_GROUP, user_group
-from portal.streams import EventType, StreamKind
+from portal.streams import EventType, StreamKind, day, fill, moment, text
 
 from . import permissions as perms
 from .models import Meeting, Participant
@@ -56,27 +58,182 @@ MEETING_STREAMS = StreamKind(
 
 def _title(data: dict[str, Any]) -> str:
     """The meeting's title (every meeting event records it)."""
-    return str(data.get("title") or data.get("meeting") or "")
+    return text(data.get("title")) or text(data.get("meeting"))
 
 
 def _action(data: dict[str, Any]) -> str:
     """The action item's title where its stream may carry it (the project's stream, the
     internal one for a decision about no project), else the meeting's; with the due date."""
-    title = str(data.get("title") or data.get("meeting") or "")
-    due = data.get("due_date")
+    title = _title(data)
+    due = day(data.get("due_date"))
     return f"{title} ({due})" if title and due else title
 
 
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _scheduled(data: dict[str, Any]) -> str:
+    title, start, place = _title(data), moment(data.get("start")), text(data.get("place"))
+    return (
+        fill(
+            _("scheduled “%(title)s” for %(start)s at %(place)s"),
+            title=title,
+            start=start,
+            place=place,
+        )
+        or fill(_("scheduled “%(title)s” for %(start)s"), title=title, start=start)
+        or fill(_("scheduled “%(title)s”"), title=title)
+        or _("scheduled a meeting")
+    )
+
+
+def _drafted(data: dict[str, Any]) -> str:
+    return fill(_("drafted “%(title)s”"), title=_title(data)) or _("drafted a meeting")
+
+
+def _changed(data: dict[str, Any]) -> str:
+    title = _title(data)
+    if data.get("moved") is True:
+        sentence = fill(
+            _("changed the time or place of “%(title)s” (now %(start)s)"),
+            title=title,
+            start=moment(data.get("start")),
+        ) or fill(_("changed the time or place of “%(title)s”"), title=title)
+        if sentence:
+            return sentence
+    return fill(_("changed the details of “%(title)s”"), title=title) or _("changed a meeting")
+
+
+def _cancelled(data: dict[str, Any]) -> str:
+    return fill(_("cancelled “%(title)s”"), title=_title(data)) or _("cancelled a meeting")
+
+
+def _answered(data: dict[str, Any]) -> str:
+    answer = data.get("answer")
+    if answer == "attend":
+        template = _("accepted the invitation to “%(title)s”")
+    elif answer == "decline":
+        template = _("declined the invitation to “%(title)s”")
+    else:
+        template = _("answered the invitation to “%(title)s”")
+    return fill(template, title=_title(data)) or _("answered an invitation")
+
+
+def _agenda_changed(data: dict[str, Any]) -> str:
+    title, count = _title(data), _count(data.get("agenda_items"))
+    if count:
+        template = ngettext(
+            "changed the agenda of “%(title)s” (%(count)d item)",
+            "changed the agenda of “%(title)s” (%(count)d items)",
+            count,
+        )
+        return fill(template, title=title, count=count) or _("changed an agenda")
+    return fill(_("changed the agenda of “%(title)s”"), title=title) or _("changed an agenda")
+
+
+def _minutes_published(data: dict[str, Any]) -> str:
+    return fill(_("published the minutes of “%(title)s”"), title=_title(data)) or _(
+        "published the minutes of a meeting"
+    )
+
+
+def _internal_minutes_published(data: dict[str, Any]) -> str:
+    return fill(_("published the internal minutes of “%(title)s”"), title=_title(data)) or _(
+        "published the internal minutes of a meeting"
+    )
+
+
+def _finding_added(data: dict[str, Any]) -> str:
+    title, files = _title(data), _count(data.get("files"))
+    if files:
+        template = ngettext(
+            "recorded a finding at “%(title)s” with %(count)d file",
+            "recorded a finding at “%(title)s” with %(count)d files",
+            files,
+        )
+        return fill(template, title=title, count=files) or _("recorded a finding")
+    return fill(_("recorded a finding at “%(title)s”"), title=title) or _("recorded a finding")
+
+
+def _owned_and_due(sentence: str, data: dict[str, Any]) -> str:
+    """An action item's owner and due date after the sentence, where they were recorded."""
+    owner = text(data.get("owner")) or text(data.get("owner_department"))
+    if owner:
+        sentence = fill(_("%(sentence)s, owned by %(owner)s"), sentence=sentence, owner=owner)
+    due = day(data.get("due_date"))
+    if due:
+        sentence = fill(_("%(sentence)s, due %(date)s"), sentence=sentence, date=due)
+    return sentence
+
+
+def _action_created(data: dict[str, Any]) -> str:
+    # The project's stream records the action item's title; the meeting's stream only the
+    # meeting (other companies read it).
+    title, meeting = text(data.get("title")), text(data.get("meeting"))
+    if title:
+        return _owned_and_due(fill(_("created the action item “%(title)s”"), title=title), data)
+    if meeting:
+        return _owned_and_due(
+            fill(_("created an action item at “%(meeting)s”"), meeting=meeting), data
+        )
+    return _("created an action item")
+
+
+def _action_closed(data: dict[str, Any]) -> str:
+    title, meeting = text(data.get("title")), text(data.get("meeting"))
+    return (
+        fill(_("closed the action item “%(title)s”"), title=title)
+        or fill(_("closed an action item of “%(meeting)s”"), meeting=meeting)
+        or _("closed an action item")
+    )
+
+
+# Where the meeting's stream hides who acted (an enterprise user, read by other companies).
+PARTICIPANT = _l("A participant")
+
 EVENT_TYPES = [
-    EventType("meeting.scheduled", _("scheduled"), _title),
-    EventType("meeting.drafted", _("drafted"), _title),
-    EventType("meeting.changed", _("changed"), _title),
-    EventType("meeting.cancelled", _("cancelled"), _title),
-    EventType("meeting.answered", _("answered the invitation to"), _title),
-    EventType("meeting.agenda_changed", _("changed the agenda of"), _title),
-    EventType("meeting.minutes_published", _("published the minutes of"), _title),
-    EventType("meeting.internal_minutes_published", _("published internal minutes of"), _title),
-    EventType("meeting.finding_added", _("recorded a finding at"), _title),
-    EventType("action_item.created", _("created an action item:"), _action),
-    EventType("action_item.closed", _("closed an action item:"), _action),
+    EventType("meeting.scheduled", _l("scheduled"), _title, sentence=_scheduled),
+    EventType("meeting.drafted", _l("drafted"), _title, sentence=_drafted),
+    EventType("meeting.changed", _l("changed"), _title, sentence=_changed),
+    EventType("meeting.cancelled", _l("cancelled"), _title, sentence=_cancelled),
+    EventType(
+        "meeting.answered",
+        _l("answered the invitation to"),
+        _title,
+        sentence=_answered,
+        unnamed=PARTICIPANT,
+    ),
+    EventType(
+        "meeting.agenda_changed", _l("changed the agenda of"), _title, sentence=_agenda_changed
+    ),
+    EventType(
+        "meeting.minutes_published",
+        _l("published the minutes of"),
+        _title,
+        sentence=_minutes_published,
+    ),
+    EventType(
+        "meeting.internal_minutes_published",
+        _l("published internal minutes of"),
+        _title,
+        sentence=_internal_minutes_published,
+    ),
+    EventType(
+        "meeting.finding_added", _l("recorded a finding at"), _title, sentence=_finding_added
+    ),
+    EventType(
+        "action_item.created",
+        _l("created an action item"),
+        _action,
+        sentence=_action_created,
+        unnamed=PARTICIPANT,
+    ),
+    EventType(
+        "action_item.closed",
+        _l("closed an action item"),
+        _action,
+        sentence=_action_closed,
+        unnamed=PARTICIPANT,
+    ),
 ]

@@ -110,6 +110,8 @@ def serialize_event(row: Event) -> dict[str, Any]:
         "at": row.at.isoformat(),
         "actor": row.actor.username if row.actor_id and row.actor else None,
         "data": row.data,
+        # The sentence in each language, from the registry: what live notices show.
+        "text": streams.event_texts(row.event, row.data),
     }
 
 

@@ -12,9 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.functional import Promise
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .realtime import STAFF_GROUP, user_group
 from .roles import STAFF, roles_of
@@ -52,11 +58,17 @@ class StreamKind:
 
 @dataclass(frozen=True)
 class EventType:
-    """How one event type reads to a person: `<actor> <label> <subject>`.
+    """How one event type reads to a person: `<actor> <sentence>`.
 
-    `subject(data)` names what the event is about from its recorded data (the item, the
-    meeting, the action item); `changes_access` marks events on a user's own stream after
-    which that user's right to read other streams must be decided afresh.
+    `sentence(data)` is what the actor did, whole, in the active language, from the event's
+    recorded data ("created the action item “Submit the land survey”, due 2026-12-20"); it
+    must cope with rows recorded before a key existed and still say something complete.
+    `label` is the short verb phrase ("created an action item") and `subject(data)` names what
+    the event is about (the item, the meeting): a type without a sentence reads
+    `<label> <subject>`. `unnamed` is who the sentence names when the event records no actor
+    (the system by default; a participant where the stream hides who acted).
+    `changes_access` marks events on a user's own stream after which that user's right to
+    read other streams must be decided afresh.
     """
 
     name: str
@@ -64,6 +76,8 @@ class EventType:
     subject: Callable[[dict[str, Any]], str] | None = None
     changes_access: bool = False
     ends_session: bool = False
+    sentence: Callable[[dict[str, Any]], str] | None = None
+    unnamed: str | Promise | None = None
 
 
 @dataclass
@@ -181,6 +195,105 @@ def event_subject(name: str, data: dict[str, Any] | None) -> str:
 def labels() -> dict[str, str]:
     """Every event type's label in the active language: the live script's dictionary."""
     return {name: str(t.label) for name, t in _registry.event_types.items()}
+
+
+def event_sentence(name: str, data: dict[str, Any] | None) -> str:
+    """What the actor did, as a whole phrase in the active language; never raises, never
+    empty: a stored row the type's sentence cannot read falls back to the label (and
+    subject)."""
+    registered = _registry.event_types.get(name)
+    if registered is None:
+        return _("made a change")
+    if registered.sentence is not None and isinstance(data, dict):
+        try:
+            text = registered.sentence(data)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            text = ""
+        if text:
+            return str(text)
+    label = str(registered.label)
+    subject = event_subject(name, data)
+    return f"{label} {subject}" if subject else label
+
+
+def event_actor(name: str, data: dict[str, Any] | None) -> str:
+    """Who the sentence names: the actor's name as recorded, else the type's stand-in."""
+    recorded = data.get("actor_name") if isinstance(data, dict) else None
+    if isinstance(recorded, str) and recorded.strip():
+        return recorded.strip()
+    registered = _registry.event_types.get(name)
+    if registered is not None and registered.unnamed:
+        return str(registered.unnamed)
+    return _("The system")
+
+
+def event_text(name: str, data: dict[str, Any] | None) -> str:
+    """The whole sentence in the active language: `<who> <what they did>`."""
+    return f"{event_actor(name, data)} {event_sentence(name, data)}"
+
+
+def event_texts(name: str, data: dict[str, Any] | None) -> dict[str, str]:
+    """The whole sentence in each of the site's languages (the wire form carries them all, so
+    a live notice reads in the page's language without asking the server)."""
+    texts = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            texts[code] = event_text(name, data)
+    return texts
+
+
+# --- Helpers for the apps' sentences: recorded values as words, never as reprs -------------
+
+
+def text(value: Any) -> str:
+    """A recorded scalar as text; "" for what would read as a repr (None, a dict, a list)."""
+    if isinstance(value, bool) or value is None:
+        return ""
+    if isinstance(value, str | int | float):
+        return str(value).strip()
+    return ""
+
+
+def day(value: Any) -> str:
+    """A recorded date (ISO text or a date) as YYYY-MM-DD; "" if it is not one."""
+    if isinstance(value, datetime):
+        return (timezone.localtime(value) if timezone.is_aware(value) else value).date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if not isinstance(value, str):
+        return ""
+    try:
+        parsed = parse_date(value[:10])
+    except ValueError:
+        return ""
+    return parsed.isoformat() if parsed else ""
+
+
+def moment(value: Any) -> str:
+    """A recorded time (ISO text or a datetime) as local YYYY-MM-DD HH:MM; "" if not one."""
+    if isinstance(value, str):
+        try:
+            value = parse_datetime(value)
+        except ValueError:
+            return ""
+    if not isinstance(value, datetime):
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime("%Y-%m-%d %H:%M")
+
+
+def listed(values: Iterable[str]) -> str:
+    """Words joined as a list in the active language (、 in Chinese, commas in English)."""
+    return pgettext("list separator", ", ").join(v for v in values if v)
+
+
+def fill(template: str | Promise, **parts: Any) -> str:
+    """The template filled in when every part is known; "" when one is missing, so that the
+    caller falls back to a shorter sentence instead of leaving a gap."""
+    if any(part is None or part == "" for part in parts.values()):
+        return ""
+    return str(template) % parts
 
 
 # A person's own stream: assignments, account changes. Registered by the shared base itself.

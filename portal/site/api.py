@@ -274,6 +274,11 @@ class EventOut(Schema):
     at: datetime
     actor: str | None
     data: dict
+    text: dict[str, str] = Field(
+        default_factory=dict,
+        description="the event as a sentence in each language, keyed by language code",
+        examples=[{"zh-hans": "刘洋 批准了“WAT-01 取水许可”", "en": "Liu Yang approved …"}],
+    )
 
 
 class EventPage(Schema):

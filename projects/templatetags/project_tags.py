@@ -1,6 +1,7 @@
 from django import template
 
 from portal.streams import event_label as registered_event_label
+from portal.streams import event_sentence as registered_event_sentence
 from portal.streams import event_subject as registered_event_subject
 
 from .. import permissions as perms
@@ -34,6 +35,13 @@ def event_label(event_type: str) -> str:
 def event_subject(event) -> str:
     """What an event is about (its item, meeting or action item), from the stream registry."""
     return registered_event_subject(event.event, event.data)
+
+
+@register.filter
+def event_sentence(event) -> str:
+    """What the actor did, whole ("created the action item “…”, due …"): the same words as
+    the live notice, from the stream registry."""
+    return registered_event_sentence(event.event, event.data)
 
 
 @register.filter

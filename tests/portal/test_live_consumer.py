@@ -64,8 +64,10 @@ async def test_live_events_arrive_once_in_order_with_the_rest_fields(world):
         (world.public, 3, "approval.accepted"),
         (world.public, 4, "approval.received"),
     ]
-    assert set(got[0]) == {"type", "stream", "seq", "event", "at", "actor", "data"}
+    assert set(got[0]) == {"type", "stream", "seq", "event", "at", "actor", "data", "text"}
     assert got[0]["actor"] == "officer"
+    item = f"LAND {world.item.name_en}"
+    assert got[0]["text"]["en"].endswith(f" received the application for “{item}”")
     await nothing_more(ws)  # the poller must not repeat what the signal delivered
     await ws.disconnect()
 

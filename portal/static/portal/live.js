@@ -53,15 +53,16 @@
     }, 8000);
   }
 
+  // The server words each event in every language (portal.streams.event_texts), the same
+  // sentence the pages show; the label is only a fallback for a message without one.
   function describe(event) {
-    var who = (event.data && event.data.actor_name) || event.actor || texts.system;
-    var what = texts.events[event.event] || event.event;
-    var english = document.documentElement.lang === "en";
-    var names = event.data && event.data.item;
-    var item = names ? " " + ((english && names.name_en) || names.name || names.code) : "";
-    var project = event.data && event.data.name && !item ? " " + event.data.name : "";
-    if (!item && !project && event.data && event.data.title) project = " " + event.data.title;
-    return who + " " + what + item + project;
+    var lang = (document.documentElement.lang || "").toLowerCase();
+    if (event.text && typeof event.text === "object") {
+      var sentence = event.text[lang] || event.text[lang.split("-")[0]];
+      if (sentence) return sentence;
+    }
+    var who = (event.data && event.data.actor_name) || texts.system;
+    return who + " " + (texts.events[event.event] || "");
   }
 
   function busy(region) {
