@@ -52,9 +52,19 @@
       });
     });
   }
+  // A timeline wider than the screen opens at today, not at its oldest approvals.
+  function timelinesAtToday() {
+    document.querySelectorAll(".timeline__wrap").forEach(function (wrap) {
+      var today = wrap.querySelector("line.today");
+      if (!today || wrap.scrollWidth <= wrap.clientWidth) return;
+      var x = parseFloat(today.getAttribute("x1")) || 0;
+      wrap.scrollLeft = Math.max(0, x - wrap.clientWidth / 2);
+    });
+  }
   function start() {
     restore();
     openTarget();
+    timelinesAtToday();
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", start);
@@ -62,6 +72,9 @@
     start();
   }
   // A live update replaces the regions: what was open stays open.
-  document.addEventListener("live:refreshed", restore);
+  document.addEventListener("live:refreshed", function () {
+    restore();
+    timelinesAtToday();
+  });
   window.addEventListener("hashchange", openTarget);
 })();
