@@ -217,6 +217,11 @@ def approval_summary(
         "enterprise_days": reading.enterprise_days,
         "missing_materials": missing_materials(approval),
         "decision_number": approval.decision_number,
+        "overdue_days": (
+            -reading.working_days_left
+            if reading.working_days_left is not None and reading.working_days_left < 0
+            else 0
+        ),
     }
     if user is not None:
         summary["actions"] = perms.allowed_actions(user, approval)
