@@ -1,7 +1,7 @@
 """JSON API of meetings, visits and action items. Thin: parse, call a selector or a service."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
@@ -60,13 +60,17 @@ class MeetingOut(Schema):
 
 
 class Warning(Schema):
+    """Someone invited is busy then. The other meeting's id and title only when the caller may
+    open that meeting; otherwise just the time."""
+
+    user_id: int
     username: str
     name: str
-    meeting_id: int
-    title: str
+    meeting_id: int | None
+    title: str | None
     start: datetime
     end: datetime
-    message: str
+    message: str = Field(..., description="the clash in a sentence, in the caller's language")
 
 
 class MeetingCreated(MeetingOut):
@@ -95,6 +99,24 @@ class MeetingPatch(Schema):
     participant_usernames: list[str] | None = Field(None, max_length=300)
     department_ids: list[int] | None = Field(None, max_length=100)
     status: Literal["draft", "scheduled"] | None = None
+
+
+Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+
+
+class ConflictCheckIn(Schema):
+    start: datetime = Field(..., description="naive times are Beijing time")
+    end: datetime
+    participant_ids: list[Id] = Field(default_factory=list, max_length=300)
+    department_ids: list[Id] = Field(default_factory=list, max_length=100)
+    meeting_id: Id | None = Field(
+        None, description="the meeting being changed: checked as its organiser, left out itself"
+    )
+
+
+class ConflictsOut(Schema):
+    checked: int = Field(..., description="how many people were checked, the organiser included")
+    clashes: list[Warning]
 
 
 class CancelIn(Schema):
@@ -206,6 +228,32 @@ def list_meetings(request, filters: Query[MeetingFilters]):
         _bound(filters.start_from, "from"),
         _bound(filters.to, "to"),
     )
+
+
+@router.post(
+    "/meetings/conflicts",
+    response={200: ConflictsOut, **problems(400, 401, 403, 404, 422)},
+    openapi_extra=BODY_LIMIT,
+    summary="Who would clash: check a meeting's time and people before saving it",
+    url_name="meeting_conflicts",
+)
+def check_conflicts(request, payload: ConflictCheckIn):
+    """Changes nothing. The people checked are the organiser and, of those named (people and
+    the officers of the departments), whom the organiser may invite; any other id counts for
+    nothing. Staff and helpers check a new meeting; for `meeting_id`, whoever may change it."""
+    user = request.user
+    if payload.meeting_id is None:
+        services.require_scheduler(user)  # before any id is looked at
+        organiser, exclude = user, None
+    else:
+        meeting = selectors.meeting_for(user, payload.meeting_id)  # 404 before 403 for strangers
+        services.require_manager(user, meeting)
+        organiser, exclude = meeting.organiser, meeting.pk
+    start, end = services.aware(payload.start), services.aware(payload.end)
+    services.check_times(start, end)
+    people = selectors.people_to_check(organiser, payload.participant_ids, payload.department_ids)
+    found = selectors.clashes(user, people=people, start=start, end=end, exclude_meeting_id=exclude)
+    return {"checked": len(people), "clashes": [services.clash_warning(c) for c in found]}
 
 
 @router.get(

@@ -9,6 +9,7 @@ calendar files, the personal feed and the invitations all read through it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.db.models import BooleanField, ExpressionWrapper, Prefetch, Q, QuerySet, Value
@@ -17,7 +18,14 @@ from django.utils import timezone
 from portal.dates import EARLIEST, latest
 from portal.errors import NotVisible
 from portal.models import User
-from portal.roles import ENTERPRISE_GROUP_NAME, HELPER, OFFICER, STAFF, groups_of_roles
+from portal.roles import (
+    ENTERPRISE,
+    ENTERPRISE_GROUP_NAME,
+    HELPER,
+    OFFICER,
+    STAFF,
+    groups_of_roles,
+)
 from projects.models import Approval, Project
 from projects.selectors import projects_visible_to
 
@@ -279,3 +287,82 @@ def feed_entries(user) -> tuple[list[Meeting], list[tuple[str, date, str, str]]]
             )
         )
     return meetings, days
+
+
+# --- scheduling clashes -----------------------------------------------------------------------
+
+
+def invitable_people(organiser) -> QuerySet[User]:
+    """Who an organiser may invite: active people with a role that takes part in meetings
+    (staff, helpers, department officers, enterprise users), never the organiser themselves
+    nor an account without such a role (an editor, the anonymous user)."""
+    takes_part = groups_of_roles(STAFF, HELPER, OFFICER, ENTERPRISE)
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name__in=takes_part) | Q(is_superuser=True))
+        .exclude(pk=organiser.pk)
+        .distinct()
+    )
+
+
+def people_to_check(
+    organiser, participant_ids: Iterable[int], department_ids: Iterable[int]
+) -> set[int]:
+    """The people a meeting with these invitations would have: the organiser, and of the
+    people named and the officers of the departments named those the organiser may invite
+    (any other id counts for nothing, whether it exists or not)."""
+    named = Q(pk__in=list(participant_ids)) | Q(departments__in=list(department_ids))
+    invited = invitable_people(organiser).filter(named).values_list("pk", flat=True)
+    return {organiser.pk, *invited}
+
+
+def clashes(
+    viewer,
+    *,
+    people: Iterable[int],
+    start: datetime,
+    end: datetime,
+    exclude_meeting_id: int | None = None,
+) -> list[dict]:
+    """Who of these people already has a meeting or visit (scheduled or held) overlapping
+    [start, end), one entry per person and meeting, by name then time.
+
+    What the viewer could not open stays closed: the other meeting's id and title are given
+    only when the viewer may open it, otherwise the entry says just when the person is busy."""
+    people = set(people)
+    if not people:
+        return []
+    others = (
+        Meeting.objects.filter(
+            Q(participants__user_id__in=people) | Q(organiser_id__in=people),
+            start__lt=end,
+            end__gt=start,
+        )
+        .exclude(status__in=[Meeting.Status.CANCELLED, Meeting.Status.DRAFT])
+        .distinct()
+        .prefetch_related(
+            Prefetch("participants", queryset=Participant.objects.only("meeting_id", "user_id"))
+        )
+        .order_by("start", "id")
+    )
+    if exclude_meeting_id is not None:
+        others = others.exclude(pk=exclude_meeting_id)
+    busy = []
+    for other in others:
+        taken = ({p.user_id for p in other.participants.all()} | {other.organiser_id}) & people
+        shown = perms.can_view_meeting(viewer, other)
+        busy += [(user_id, other, shown) for user_id in taken]
+    if not busy:
+        return []
+    users = {u.pk: u for u in User.objects.filter(pk__in={user_id for user_id, *_ in busy})}
+    found = [
+        {
+            "user": users[user_id],
+            "meeting": other if shown else None,
+            "start": other.start,
+            "end": other.end,
+        }
+        for user_id, other, shown in busy
+    ]
+    found.sort(key=lambda c: (c["user"].get_full_name(), c["user"].pk, c["start"]))
+    return found

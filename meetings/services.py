@@ -17,7 +17,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +32,7 @@ from projects.services import store_file
 from projects.streams import project_stream
 
 from . import permissions as perms
+from . import selectors
 from .models import ActionItem, AgendaItem, Finding, Meeting, Participant
 from .notifications import send_meeting_email
 from .streams import meeting_internal_stream, meeting_stream
@@ -87,6 +87,16 @@ def _check_when(start: datetime, end: datetime, today: date | None = None) -> No
     check_date(end.date(), "end", today)
 
 
+def check_times(start: datetime, end: datetime, today: date | None = None) -> None:
+    """A meeting's time as every boundary accepts it: both ends in the accepted window, the
+    end after the start, at most a week long."""
+    _check_when(start, end, today)
+    if end <= start:
+        raise InvalidInput(_("The end must be after the start."), field="end")
+    if end - start > timedelta(days=7):
+        raise InvalidInput(_("A meeting may last at most a week."), field="end")
+
+
 def _validate(
     title: str, kind: str, start: datetime, end: datetime, status: str, today: date | None = None
 ) -> None:
@@ -99,50 +109,60 @@ def _validate(
         raise InvalidInput(_("Unknown kind of meeting."), field="kind")
     if status not in (M.DRAFT, M.SCHEDULED):
         raise InvalidInput(_("A new meeting is a draft or scheduled."), field="status")
-    if end <= start:
-        raise InvalidInput(_("The end must be after the start."), field="end")
-    if end - start > timedelta(days=7):
-        raise InvalidInput(_("A meeting may last at most a week."), field="end")
+    check_times(start, end, today)
 
 
-def conflicts(meeting: Meeting) -> list[dict[str, Any]]:
-    """Invited people who already have a meeting or visit at that time."""
+def conflicts(meeting: Meeting, viewer: User | None = None) -> list[dict[str, Any]]:
+    """Invited people who already have a meeting or visit at that time, as the viewer (the
+    one scheduling; the organiser by default) may be told: the other meeting's title only
+    when they may open it (`selectors.clashes`)."""
     people = set(meeting.participants.values_list("user_id", flat=True)) | {meeting.organiser_id}
-    clashing = (
-        Meeting.objects.filter(
-            Q(participants__user_id__in=people) | Q(organiser_id__in=people),
-            start__lt=meeting.end,
-            end__gt=meeting.start,
-        )
-        .exclude(pk=meeting.pk)
-        .exclude(status__in=[M.CANCELLED, M.DRAFT])
-        .distinct()
-        .prefetch_related("participants")
+    found = selectors.clashes(
+        viewer or meeting.organiser,
+        people=people,
+        start=meeting.start,
+        end=meeting.end,
+        exclude_meeting_id=meeting.pk,
     )
-    warnings = []
-    users = {u.pk: u for u in User.objects.filter(pk__in=people)}
-    for other in clashing:
-        busy = ({p.user_id for p in other.participants.all()} | {other.organiser_id}) & people
-        for user_id in sorted(busy):
-            user = users[user_id]
-            warnings.append(
-                {
-                    "username": user.username,
-                    "name": user.get_full_name(),
-                    "meeting_id": other.pk,
-                    "title": other.title,
-                    "start": other.start,
-                    "end": other.end,
-                    "message": _("%(name)s already has “%(title)s” from %(start)s to %(end)s.")
-                    % {
-                        "name": user.get_full_name(),
-                        "title": other.title,
-                        "start": timezone.localtime(other.start).strftime("%Y-%m-%d %H:%M"),
-                        "end": timezone.localtime(other.end).strftime("%H:%M"),
-                    },
-                }
-            )
-    return warnings
+    return [clash_warning(clash) for clash in found]
+
+
+def _local(value: datetime) -> datetime:
+    """Beijing time; a row stored outside the accepted window (its end in year 9999) may not
+    convert, and is told in UTC rather than breaking the answer."""
+    try:
+        return timezone.localtime(value)
+    except OverflowError:
+        return value
+
+
+def clash_warning(clash: dict[str, Any]) -> dict[str, Any]:
+    """One clash as the pages and the API tell it, in the user's language."""
+    user, other = clash["user"], clash["meeting"]
+    start, end = _local(clash["start"]), _local(clash["end"])
+    values = {
+        "name": user.get_full_name(),
+        "start": start.strftime("%Y-%m-%d %H:%M"),
+        # A meeting may run over several days: then the end says its day too.
+        "end": end.strftime("%H:%M" if end.date() == start.date() else "%Y-%m-%d %H:%M"),
+    }
+    if other is None:
+        message = _("%(name)s is busy from %(start)s to %(end)s.") % values
+    else:
+        message = _("%(name)s already has “%(title)s” from %(start)s to %(end)s.") % {
+            **values,
+            "title": other.title,
+        }
+    return {
+        "user_id": user.pk,
+        "username": user.username,
+        "name": user.get_full_name(),
+        "meeting_id": other.pk if other is not None else None,
+        "title": other.title if other is not None else None,
+        "start": start,
+        "end": end,
+        "message": message,
+    }
 
 
 def _set_people(meeting: Meeting, users: Sequence[User], departments: Sequence[Department]):
@@ -224,7 +244,7 @@ def meeting_schedule(
         )
         meeting.projects.set(projects)
         _set_people(meeting, participants, departments)
-        warnings = conflicts(meeting)
+        warnings = conflicts(meeting, viewer=actor)
         emit(
             stream=meeting_stream(meeting.pk),
             event="meeting.scheduled" if status == M.SCHEDULED else "meeting.drafted",
@@ -337,7 +357,7 @@ def meeting_update(
             if departments is None:
                 departments = list(meeting.departments.all())
             added, removed = _set_people(meeting, users, departments)
-        warnings = conflicts(meeting)
+        warnings = conflicts(meeting, viewer=actor)
         emit(
             stream=meeting_stream(meeting.pk),
             event="meeting.changed",

@@ -97,6 +97,14 @@ def _schedule_about(role, obj):
     return "hidden"
 
 
+def _schedule(role, obj):
+    """Staff and helpers schedule; anyone else signed in is refused (403) before anything in
+    the request is looked up."""
+    if role == "anonymous":
+        return "login"
+    return "ok" if role in ("staff", "helper") else "refused"
+
+
 def _capability(role, obj):
     """A secret address is the key: whoever holds it reads it, signed in or not."""
     return "ok"
@@ -124,6 +132,7 @@ OUTCOME: dict[str, Callable[[str, str], str]] = {
     "meeting:manage": _on_object(BUREAU, act=("helper",)),
     "meeting:answer": _answer_invitation,
     "meeting:schedule-about": _schedule_about,
+    "meeting:schedule": _schedule,
     "action:close": _on_object(BUREAU, act=("helper", "officer")),
     "membership:decide": _decide_membership,
 }
@@ -370,6 +379,17 @@ def _meeting_in(w, r, o):
     }
 
 
+def _conflict_check(w):
+    """Who would clash at the time of the own meeting: its participants and departments."""
+    meeting = w.meeting["own"]
+    return {
+        "start": meeting.start.isoformat(),
+        "end": meeting.end.isoformat(),
+        "participant_ids": [p.user_id for p in meeting.participants.all()],
+        "department_ids": [d.pk for d in meeting.departments.all()],
+    }
+
+
 def _stream(template):
     return lambda w, r, o: {"stream": template.format(**w.ids(r, o))}
 
@@ -432,6 +452,25 @@ API: dict[str, list[Probe]] = {
             body=_meeting_in,
             statuses={"ok": (201,), "hidden": (422,), "refused": (403,)},
         )
+    ],
+    "POST /api/v1/meetings/conflicts": [
+        Probe(
+            "POST",
+            "meeting:schedule",
+            ("-",),
+            body=lambda w, r, o: _conflict_check(w),
+            statuses={"ok": (200,)},
+            changes=False,
+            label="new meeting",
+        ),
+        Probe(
+            "POST",
+            "meeting:manage",
+            body=lambda w, r, o: {**_conflict_check(w), "meeting_id": w.ids(r, o)["meeting_id"]},
+            statuses={"ok": (200,)},
+            changes=False,
+            label="changed meeting",
+        ),
     ],
     "GET /api/v1/meetings/{meeting_id}": [_get("meeting:view", ("own", "other"))],
     "PATCH /api/v1/meetings/{meeting_id}": [
