@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
+from uuid import uuid4
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -185,8 +186,12 @@ def _publish_if_changed(page, values: dict, *, force: bool = False) -> bool:
     return False
 
 
+LIST_BLOCKS = ("figures", "steps", "questions")
+
+
 def _stream(blocks: Iterable[dict]) -> list[dict]:
-    """Demo body blocks with every rich text sanitised like the editor would store it."""
+    """Demo body blocks as the editor stores them: every rich text sanitised, and every list
+    item with its id (without one, Wagtail reads the item as an old-style raw value)."""
     out = []
     for block in blocks:
         kind, value = block["type"], block["value"]
@@ -196,12 +201,11 @@ def _stream(blocks: Iterable[dict]) -> list[dict]:
             value = {**value, "text": sanitise(value["text"])}
         elif kind == "questions":
             value = [
-                {
-                    "type": "item",
-                    "value": {**row["value"], "answer": sanitise(row["value"]["answer"])},
-                }
+                {**row, "value": {**row["value"], "answer": sanitise(row["value"]["answer"])}}
                 for row in value
             ]
+        if kind in LIST_BLOCKS:
+            value = [{**row, "type": "item", "id": row.get("id") or str(uuid4())} for row in value]
         out.append({"type": kind, "value": value})
     return out
 
@@ -298,13 +302,32 @@ CATALOGUE_VIEW_PERMISSIONS = ("view_approvalitem", "view_department", "view_work
 AUTHORITY_PERMISSIONS = ("add_issuingauthority", "change_issuingauthority", "view_issuingauthority")
 
 
+# The moderation workflow and its one task. A workflow's name is a single text field that the
+# admin shows as is in every language ("提交给<name>", "Submit to <name>"), so it carries both
+# languages, Chinese first; cms/migrations/0004_workflow_names.py renames existing installs.
+WORKFLOW_NAME = "审核发布 / Review and publish"
+TASK_NAME = "审核员审核 / Review by moderators"
+WAGTAIL_DEFAULT_NAME = "Moderators approval"
+
+
+def _named(model, name: str):
+    """The row called `name`, or Wagtail's default one renamed to it, or a new one."""
+    found = model.objects.filter(name=name).first()
+    if found is None:
+        found = model.objects.filter(name=WAGTAIL_DEFAULT_NAME).first()
+        if found is not None:
+            found.name = name
+            found.save(update_fields=["name"])
+    return found or model.objects.create(name=name)
+
+
 def ensure_editorial_setup() -> Workflow:
     """Editors write pages and submit them; moderators and bureau staff approve and publish.
 
-    Wagtail's migrations create the "Editors" and "Moderators" groups and the "Moderators
-    approval" workflow; this restores them where a database lost them (a flushed test
-    database), adds the bureau's staff group to the approvers, and lets all three translate
-    pages, manage issuing authorities and look up the catalogue. Idempotent.
+    Wagtail's migrations create the "Editors" and "Moderators" groups and the moderation
+    workflow (named in both languages by ours); this restores them where a database lost them
+    (a flushed test database), adds the bureau's staff group to the approvers, and lets all
+    three translate pages, manage issuing authorities and look up the catalogue. Idempotent.
     """
     root = Page.get_first_root_node()
     groups = {
@@ -346,11 +369,9 @@ def ensure_editorial_setup() -> Workflow:
                     content_type__app_label="wagtailcore", codename=codename
                 ),
             )
-    task = GroupApprovalTask.objects.filter(name="Moderators approval").first()
-    if task is None:
-        task = GroupApprovalTask.objects.create(name="Moderators approval")
+    task = _named(GroupApprovalTask, TASK_NAME)
     task.groups.add(groups["Moderators"], groups["Bureau staff"])
-    workflow = Workflow.objects.get_or_create(name="Moderators approval")[0]
+    workflow = _named(Workflow, WORKFLOW_NAME)
     if not workflow.active:
         workflow.active = True
         workflow.save(update_fields=["active"])
