@@ -150,7 +150,7 @@ def test_the_enterprise_sees_what_is_still_needed_and_no_internal_matter(client,
     assert "内部意见" not in body
     assert not soup.select(".event--internal")
     assert soup.select_one('input[name="internal"]') is None
-    streams = soup.select_one(".event-list")["data-streams"]
+    streams = soup.select_one(".event-region")["data-streams"]
     assert f"project:{world.own.pk}:internal" not in streams
     # The enterprise may send the supplement, not decide.
     actions = {i["value"] for i in soup.select(f"#approval-{land.pk} input[name$='-action']")}
