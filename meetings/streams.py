@@ -13,8 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from portal.realtime import STAFF_GROUP, user_group
 from portal.streams import EventType, StreamKind, day, fill, moment, text
@@ -190,48 +189,54 @@ def _action_closed(data: dict[str, Any]) -> str:
 
 
 # Where the meeting's stream hides who acted (an enterprise user, read by other companies).
-PARTICIPANT = _l("A participant")
+PARTICIPANT = gettext_lazy("A participant")
 
 EVENT_TYPES = [
-    EventType("meeting.scheduled", _l("scheduled"), _title, sentence=_scheduled),
-    EventType("meeting.drafted", _l("drafted"), _title, sentence=_drafted),
-    EventType("meeting.changed", _l("changed"), _title, sentence=_changed),
-    EventType("meeting.cancelled", _l("cancelled"), _title, sentence=_cancelled),
+    EventType("meeting.scheduled", gettext_lazy("scheduled"), _title, sentence=_scheduled),
+    EventType("meeting.drafted", gettext_lazy("drafted"), _title, sentence=_drafted),
+    EventType("meeting.changed", gettext_lazy("changed"), _title, sentence=_changed),
+    EventType("meeting.cancelled", gettext_lazy("cancelled"), _title, sentence=_cancelled),
     EventType(
         "meeting.answered",
-        _l("answered the invitation to"),
+        gettext_lazy("answered the invitation to"),
         _title,
         sentence=_answered,
         unnamed=PARTICIPANT,
     ),
     EventType(
-        "meeting.agenda_changed", _l("changed the agenda of"), _title, sentence=_agenda_changed
+        "meeting.agenda_changed",
+        gettext_lazy("changed the agenda of"),
+        _title,
+        sentence=_agenda_changed,
     ),
     EventType(
         "meeting.minutes_published",
-        _l("published the minutes of"),
+        gettext_lazy("published the minutes of"),
         _title,
         sentence=_minutes_published,
     ),
     EventType(
         "meeting.internal_minutes_published",
-        _l("published internal minutes of"),
+        gettext_lazy("published internal minutes of"),
         _title,
         sentence=_internal_minutes_published,
     ),
     EventType(
-        "meeting.finding_added", _l("recorded a finding at"), _title, sentence=_finding_added
+        "meeting.finding_added",
+        gettext_lazy("recorded a finding at"),
+        _title,
+        sentence=_finding_added,
     ),
     EventType(
         "action_item.created",
-        _l("created an action item"),
+        gettext_lazy("created an action item"),
         _action,
         sentence=_action_created,
         unnamed=PARTICIPANT,
     ),
     EventType(
         "action_item.closed",
-        _l("closed an action item"),
+        gettext_lazy("closed an action item"),
         _action,
         sentence=_action_closed,
         unnamed=PARTICIPANT,

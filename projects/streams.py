@@ -14,8 +14,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _l
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from portal.realtime import STAFF_GROUP, user_group
 from portal.streams import EventType, StreamKind, day, fill, listed, text
@@ -476,68 +475,82 @@ def _enterprise(data: dict[str, Any]) -> str:
 
 
 EVENT_TYPES = [
-    EventType("project.registered", _l("registered the project"), _project, sentence=_registered),
-    EventType("project.helpers_changed", _l("changed the helpers"), sentence=_helpers_changed),
+    EventType(
+        "project.registered", gettext_lazy("registered the project"), _project, sentence=_registered
+    ),
+    EventType(
+        "project.helpers_changed", gettext_lazy("changed the helpers"), sentence=_helpers_changed
+    ),
     EventType(
         "project.assigned",
-        _l("assigned you to a project"),
+        gettext_lazy("assigned you to a project"),
         _project,
         changes_access=True,
         sentence=_assigned,
     ),
     EventType(
         "project.unassigned",
-        _l("removed you from a project"),
+        gettext_lazy("removed you from a project"),
         _project,
         changes_access=True,
         sentence=_unassigned,
     ),
     EventType(
-        "project.approvals_added", _l("added approvals"), _approvals, sentence=_approvals_added
+        "project.approvals_added",
+        gettext_lazy("added approvals"),
+        _approvals,
+        sentence=_approvals_added,
     ),
     EventType(
         "project.approval_removed",
-        _l("removed an approval"),
+        gettext_lazy("removed an approval"),
         _removed,
         sentence=_approval_removed,
     ),
-    EventType("project.updated", _l("updated the project"), sentence=_updated),
-    EventType("approval.received", _l("received"), _item, sentence=_received),
-    EventType("approval.accepted", _l("accepted"), _item, sentence=_accepted),
+    EventType("project.updated", gettext_lazy("updated the project"), sentence=_updated),
+    EventType("approval.received", gettext_lazy("received"), _item, sentence=_received),
+    EventType("approval.accepted", gettext_lazy("accepted"), _item, sentence=_accepted),
     EventType(
         "approval.supplement_requested",
-        _l("asked for a supplement to"),
+        gettext_lazy("asked for a supplement to"),
         _item,
         sentence=_supplement_requested,
     ),
-    EventType("approval.supplemented", _l("supplemented"), _item, sentence=_supplemented),
-    EventType("approval.approved", _l("approved"), _item, sentence=_approved),
-    EventType("approval.rejected", _l("rejected"), _item, sentence=_rejected),
-    EventType("approval.withdrawn", _l("withdrew"), _item, sentence=_withdrawn),
+    EventType("approval.supplemented", gettext_lazy("supplemented"), _item, sentence=_supplemented),
+    EventType("approval.approved", gettext_lazy("approved"), _item, sentence=_approved),
+    EventType("approval.rejected", gettext_lazy("rejected"), _item, sentence=_rejected),
+    EventType("approval.withdrawn", gettext_lazy("withdrew"), _item, sentence=_withdrawn),
     EventType(
         "approval.due_date_changed",
-        _l("moved the due date of"),
+        gettext_lazy("moved the due date of"),
         _item,
         sentence=_due_date_changed,
     ),
-    EventType("approval.due_soon", _l("flagged as due soon"), _item, sentence=_due_soon),
-    EventType("approval.overdue", _l("flagged as overdue"), _item, sentence=_overdue),
-    EventType("material.uploaded", _l("uploaded a material for"), _material, sentence=_uploaded),
-    EventType("material.reviewed", _l("reviewed a material of"), _material, sentence=_reviewed),
-    EventType("comment.added", _l("commented"), _item, sentence=_commented),
+    EventType("approval.due_soon", gettext_lazy("flagged as due soon"), _item, sentence=_due_soon),
+    EventType("approval.overdue", gettext_lazy("flagged as overdue"), _item, sentence=_overdue),
     EventType(
-        "enterprise.user_invited", _l("invited an enterprise user"), _person, sentence=_invited
+        "material.uploaded", gettext_lazy("uploaded a material for"), _material, sentence=_uploaded
+    ),
+    EventType(
+        "material.reviewed", gettext_lazy("reviewed a material of"), _material, sentence=_reviewed
+    ),
+    EventType("comment.added", gettext_lazy("commented"), _item, sentence=_commented),
+    EventType(
+        "enterprise.user_invited",
+        gettext_lazy("invited an enterprise user"),
+        _person,
+        sentence=_invited,
     ),
     EventType(
         "account.deactivated",
-        _l("deactivated the account"),
+        gettext_lazy("deactivated the account"),
         changes_access=True,
         ends_session=True,
         sentence=_deactivated,
     ),
     EventType(
         "department.officer_added",
-        _l("added you to a department"),
+        gettext_lazy("added you to a department"),
         _department,
         changes_access=True,
         sentence=_place(
@@ -546,7 +559,7 @@ EVENT_TYPES = [
     ),
     EventType(
         "department.officer_removed",
-        _l("removed you from a department"),
+        gettext_lazy("removed you from a department"),
         _department,
         changes_access=True,
         sentence=_place(
@@ -557,7 +570,7 @@ EVENT_TYPES = [
     ),
     EventType(
         "enterprise.user_added",
-        _l("added you to an enterprise"),
+        gettext_lazy("added you to an enterprise"),
         _enterprise,
         changes_access=True,
         sentence=_place(
@@ -566,7 +579,7 @@ EVENT_TYPES = [
     ),
     EventType(
         "enterprise.user_removed",
-        _l("removed you from an enterprise"),
+        gettext_lazy("removed you from an enterprise"),
         _enterprise,
         changes_access=True,
         sentence=_place(
@@ -578,14 +591,14 @@ EVENT_TYPES = [
     # On the administrators' own streams: someone asks for a new user of their enterprise.
     EventType(
         "enterprise.membership_requested",
-        _l("asks you to confirm a new user of"),
+        gettext_lazy("asks you to confirm a new user of"),
         _membership,
         sentence=_membership_requested,
     ),
     # On the invited person's stream: the request was decided.
     EventType(
         "enterprise.membership_confirmed",
-        _l("confirmed you as a user of"),
+        gettext_lazy("confirmed you as a user of"),
         _enterprise,
         changes_access=True,
         sentence=_place(
@@ -596,7 +609,7 @@ EVENT_TYPES = [
     ),
     EventType(
         "enterprise.membership_refused",
-        _l("refused your access to"),
+        gettext_lazy("refused your access to"),
         _enterprise,
         sentence=_place(
             "refused your access to “%(place)s”",
@@ -607,7 +620,7 @@ EVENT_TYPES = [
     # On the person's stream: staff made them (or no longer) an administrator.
     EventType(
         "enterprise.admin_granted",
-        _l("made you an administrator of"),
+        gettext_lazy("made you an administrator of"),
         _enterprise,
         sentence=_place(
             "made you an administrator of “%(place)s”",
@@ -617,7 +630,7 @@ EVENT_TYPES = [
     ),
     EventType(
         "enterprise.admin_revoked",
-        _l("took you off the administrators of"),
+        gettext_lazy("took you off the administrators of"),
         _enterprise,
         sentence=_place(
             "took you off the administrators of “%(place)s”",
@@ -630,11 +643,11 @@ EVENT_TYPES = [
 # What the staff's membership review lists (the changes written on the person's own stream),
 # each with the word the review shows for it.
 MEMBERSHIP_EVENTS = {
-    "enterprise.user_invited": _l("invited"),
-    "enterprise.user_added": _l("added"),
-    "enterprise.user_removed": _l("removed"),
-    "enterprise.membership_confirmed": _l("confirmed"),
-    "enterprise.membership_refused": _l("refused"),
-    "enterprise.admin_granted": _l("made administrator"),
-    "enterprise.admin_revoked": _l("no longer administrator"),
+    "enterprise.user_invited": gettext_lazy("invited"),
+    "enterprise.user_added": gettext_lazy("added"),
+    "enterprise.user_removed": gettext_lazy("removed"),
+    "enterprise.membership_confirmed": gettext_lazy("confirmed"),
+    "enterprise.membership_refused": gettext_lazy("refused"),
+    "enterprise.admin_granted": gettext_lazy("made administrator"),
+    "enterprise.admin_revoked": gettext_lazy("no longer administrator"),
 }
