@@ -34,9 +34,12 @@ def channel_layers() -> dict:
     """
     redis_url = os.environ.get("REDIS_URL", "")
     if not redis_url:
+        # The portal's in-memory layer when bench/realtime.py names it (like with like: the
+        # ratio is then the portal's own cost, not a difference of layers), else Channels'.
+        backend = os.environ.get("BENCH_INMEMORY_BACKEND", "channels.layers.InMemoryChannelLayer")
         return {
             "default": {
-                "BACKEND": "channels.layers.InMemoryChannelLayer",
+                "BACKEND": backend,
                 "CONFIG": {"capacity": 5000, "expiry": 60, "group_expiry": 9 * 24 * 3600},
             }
         }

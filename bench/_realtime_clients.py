@@ -51,13 +51,13 @@ class Socket:
         origin = self.url.replace("ws://", "http://").split("/ws/", 1)[0]
         headers = {"Cookie": f"sessionid={self.cookie}"} if self.cookie else None
         async with limit:
-            for _attempt in range(3):
+            for attempt in range(6):
                 try:
                     self.ws = await connect(
                         self.url,
                         origin=origin,
                         additional_headers=headers,
-                        open_timeout=30,
+                        open_timeout=120,
                         ping_interval=None,
                         close_timeout=2,
                         compression=None,
@@ -66,7 +66,7 @@ class Socket:
                     break
                 except Exception as error:  # noqa: BLE001 - counted and reported
                     self.error = f"{type(error).__name__}: {error}"
-                    await asyncio.sleep(0.5)
+                    await asyncio.sleep(0.5 * 2**attempt)
         if self.ws is None:
             return
         if hello:

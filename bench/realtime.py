@@ -109,7 +109,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--drain", type=float, default=30.0, help="up to this much longer for events on their way"
     )
-    parser.add_argument("--connect-concurrency", type=int, default=50)
+    parser.add_argument(
+        "--connect-concurrency", type=int, default=10, help="handshakes at once per client process"
+    )
+    parser.add_argument(
+        "--bare-layer",
+        choices=("portal", "stock"),
+        default="portal",
+        help="embedded mode: the baseline's in-memory layer, the portal's (like with like, the "
+        "default) or Channels' own",
+    )
     parser.add_argument(
         "--modes", default="embedded,service", help="comma-separated: embedded, service"
     )
@@ -223,6 +232,7 @@ def run_child(mode: str, args: argparse.Namespace, env: dict) -> dict | None:
         "--settle": args.settle,
         "--drain": args.drain,
         "--connect-concurrency": args.connect_concurrency,
+        "--bare-layer": args.bare_layer,
     }
     command = [sys.executable, str(Path(__file__).resolve()), "--phase", mode]
     command += ["--result", str(result_path)]
@@ -428,6 +438,12 @@ def run_phase(args: argparse.Namespace) -> None:
 
         connections.close_all()  # the bench process stays off the database from here on
         processes = 1 if mode == "embedded" else args.processes
+        from django.conf import settings
+
+        portal_layer = settings.CHANNEL_LAYERS["default"]["BACKEND"]
+        bare_layer = (
+            portal_layer if args.bare_layer == "portal" else "channels.layers.InMemoryChannelLayer"
+        )
         prefixes = []
         runs = []
         for run in range(args.runs):
@@ -463,6 +479,8 @@ def run_phase(args: argparse.Namespace) -> None:
                 forget_redis_keys(os.environ["REDIS_URL"], prefix)
         roles = ", ".join(f"{n} {role}" for role, n in fixture.roles.items())
         notes = [f"the portal's sockets: {roles}; {fixture.users} distinct users"]
+        if mode == "embedded":
+            notes.append(f"channel layer: the portal's {portal_layer}, the baseline's {bare_layer}")
         Path(args.result).write_text(json.dumps({"runs": runs, "notes": notes}))
     finally:
         db.drop()
@@ -640,7 +658,20 @@ class Server:
         self.port = free_port()
         self.log = log
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), app],
+            # A handshake may wait long on a busy machine: the bench measures delivery, not how
+            # many sockets daphne's 5-second default lets connect at once.
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "--websocket_connect_timeout",
+                "120",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                app,
+            ],
             cwd=ROOT,
             env=env,
             stdout=log.open("wb"),

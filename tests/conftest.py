@@ -36,7 +36,10 @@ def postgres(settings):
     return connection
 
 
-IN_MEMORY_LAYER = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# The embedded mode's layer (portal/settings/base.py without REDIS_URL).
+IN_MEMORY_LAYER = {
+    "default": {"BACKEND": "portal.site.channel_layers.AmortisedInMemoryChannelLayer"}
+}
 
 
 @pytest.fixture(autouse=True)
