@@ -21,8 +21,14 @@ from portal.accounts import PortalBearerAuth
 from portal.dates import EARLIEST, check_date, latest
 from portal.errors import refusal_shown
 from portal.events import stream_heads
-from portal.models import User
-from projects.models import Department
+from portal.roles import ENTERPRISE, HELPER, OFFICER, STAFF
+from projects.pickers import (
+    DepartmentField,
+    DepartmentsField,
+    PeopleField,
+    PersonField,
+    ProjectsField,
+)
 from projects.selectors import projects_visible_to
 
 from . import ical, selectors, services
@@ -36,6 +42,11 @@ def calendar_feed_url(user) -> str:
 
 
 # --- forms ------------------------------------------------------------------------------------
+
+
+# Who may be invited to a meeting or own one of its action items: everyone with a portal role
+# but the CMS editor's (the bureau side and the enterprises' people).
+ATTENDING_ROLES = (STAFF, HELPER, OFFICER, ENTERPRISE)
 
 
 class MeetingForm(forms.Form):
@@ -54,32 +65,21 @@ class MeetingForm(forms.Form):
         max_length=200,
         required=False,
     )
-    projects = forms.ModelMultipleChoiceField(
-        label=_lazy("Projects"),
-        queryset=None,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    participants = forms.ModelMultipleChoiceField(
-        label=_lazy("People"),
-        queryset=None,
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-    )
-    departments = forms.ModelMultipleChoiceField(
-        label=_lazy("Departments (their officers are invited)"),
-        queryset=Department.objects.all(),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
+    projects = ProjectsField(label=_lazy("Projects"), required=False)
+    participants = PeopleField(label=_lazy("People"), roles=ATTENDING_ROLES, required=False)
+    departments = DepartmentsField(
+        label=_lazy("Departments (their officers are invited)"), with_officers=True, required=False
     )
     draft = forms.BooleanField(label=_lazy("Save as a draft (no invitations yet)"), required=False)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["projects"].queryset = projects_visible_to(user).order_by("code")
-        self.fields["participants"].queryset = (
-            User.objects.filter(is_active=True).exclude(pk=user.pk).order_by("username")
+        self.fields["projects"].queryset = (
+            projects_visible_to(user).select_related("enterprise").order_by("code")
         )
+        # The organiser is there anyway: not offered as a participant.
+        participants = self.fields["participants"]
+        participants.queryset = participants.queryset.exclude(pk=user.pk)
         # The browser offers only the accepted window; the service refuses anything else.
         window = {"min": f"{EARLIEST:%Y-%m-%d}T00:00", "max": f"{latest():%Y-%m-%d}T23:59"}
         for name in ("start", "end"):
@@ -94,11 +94,16 @@ class ActionForm(forms.Form):
     decision = forms.CharField(label=_lazy("Decision"), widget=forms.Textarea(attrs={"rows": 2}))
     title = forms.CharField(label=_lazy("Action"), max_length=300)
     agenda_item = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    owner_user = forms.ModelChoiceField(
-        label=_lazy("Owner (person)"), queryset=User.objects.filter(is_active=True), required=False
+    owner_user = PersonField(
+        label=_lazy("Owner (person)"),
+        roles=ATTENDING_ROLES,
+        required=False,
+        empty_label=_lazy("No person (a department owns it)"),
     )
-    owner_department = forms.ModelChoiceField(
-        label=_lazy("Owner (department)"), queryset=Department.objects.all(), required=False
+    owner_department = DepartmentField(
+        label=_lazy("Owner (department)"),
+        required=False,
+        empty_label=_lazy("No department (a person owns it)"),
     )
     due_date = forms.DateField(
         label=_lazy("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})

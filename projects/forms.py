@@ -5,9 +5,11 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import User
-from portal.roles import ENTERPRISE, HELPER, STAFF, groups_of_roles
+from portal.roles import ENTERPRISE, HELPER, STAFF, is_bureau_staff
 
-from .models import ApprovalItem, Department, Enterprise, Industry, MaterialVersion, Project, Town
+from . import pickers
+from .models import Department, Enterprise, MaterialVersion, Project, Town
+from .services.projects import project_code_next
 from .transitions import TRANSITIONS
 
 
@@ -90,26 +92,37 @@ class CommentForm(forms.Form):
     attachment = forms.FileField(label=_("Attach a file"), required=False)
 
 
+# Who may be a project's helper (the service refuses anyone else: services.projects.set_helpers).
+HELPER_ROLES = (HELPER, STAFF)
+
+
 def helpers_queryset():
-    return (
-        User.objects.filter(is_active=True, groups__name__in=groups_of_roles(HELPER, STAFF))
-        .distinct()
-        .order_by("username")
-    )
+    return pickers.people(*HELPER_ROLES)
 
 
 class ProjectForm(forms.Form):
-    """Registering a project: its facts, its approvals, its helpers."""
+    """Registering a project: its facts, its approvals, its helpers.
+
+    The code is the next free number of the bureau's pattern (ZDXM-YYYY-NNN), proposed here;
+    bureau staff may change it, anyone else sees it read-only and the server ignores what they
+    send. The number is taken for good only when the project is saved (the service takes the
+    next one if somebody registered in between)."""
 
     code = forms.CharField(label=_("Code"), max_length=40)
+    # The code proposed when the form was shown: a staff member who kept it gets the next free
+    # number even if somebody took that one meanwhile; a code they typed must be free.
+    code_proposed = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
     name = forms.CharField(label=_("Name (Chinese)"), max_length=200)
     name_en = forms.CharField(label=_("Name (English)"), max_length=200, required=False)
     enterprise = forms.ModelChoiceField(label=_("Project unit"), queryset=Enterprise.objects.all())
-    industry = forms.ModelChoiceField(
-        label=_("Industry"), queryset=Industry.objects.all(), required=False
-    )
+    industry = pickers.IndustryField(label=_("Industry"), required=False)
     use_industry_set = forms.BooleanField(
-        label=_("Add the industry's standard approval items"), required=False, initial=True
+        label=_(
+            "Also add the chosen industry's standard approval items (with their prerequisites)"
+        ),
+        required=False,
+        initial=True,
+        widget=forms.CheckboxInput(attrs={"data-picker-preset-fallback": ""}),
     )
     town = forms.ModelChoiceField(
         label=_("Town or zone"), queryset=Town.objects.all(), required=False
@@ -128,54 +141,69 @@ class ProjectForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     leading_official = forms.CharField(label=_("Leading official"), max_length=100, required=False)
-    lead_helper = forms.ModelChoiceField(
-        label=_("Lead helper"), queryset=User.objects.none(), required=False
-    )
-    helpers = forms.ModelMultipleChoiceField(
-        label=_("Other helpers"),
-        queryset=User.objects.none(),
+    lead_helper = pickers.PersonField(
+        label=_("Lead helper"),
+        roles=HELPER_ROLES,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        empty_label=_("No lead helper yet"),
     )
-    items = forms.ModelMultipleChoiceField(
-        label=_("Approval items (their prerequisites are added)"),
-        queryset=ApprovalItem.objects.filter(is_active=True).select_related("department"),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
+    helpers = pickers.PeopleField(label=_("Other helpers"), roles=HELPER_ROLES, required=False)
+    items = pickers.ItemsField(
+        label=_("Approval items (their prerequisites are added)"), required=False
     )
     description = forms.CharField(
         label=_("Description"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, today=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead_helper"].queryset = helpers_queryset()
-        self.fields["helpers"].queryset = helpers_queryset()
+        proposed = project_code_next(today=today)
+        self.code_editable = user is not None and is_bureau_staff(user)
+        code = self.fields["code"]
+        code.initial = proposed
+        self.fields["code_proposed"].initial = proposed
+        if self.code_editable:
+            code.help_text = _(
+                "Proposed: the next free number of the year. Keep it, or type another code"
+                " (it must not be in use)."
+            )
+        else:
+            code.disabled = True
+            code.required = False
+            code.help_text = _(
+                "Given by the portal: the next free number of the year. Only bureau staff"
+                " change it."
+            )
+
+    def clean_code(self) -> str | None:
+        """None: the service gives the next free number when it saves."""
+        if not self.code_editable:
+            return None
+        code = (self.cleaned_data.get("code") or "").strip()
+        if not code or code == (self.data.get(self.add_prefix("code_proposed")) or "").strip():
+            return None
+        return code
 
 
 class HelpersForm(forms.Form):
-    lead_helper = forms.ModelChoiceField(
-        label=_("Lead helper"), queryset=User.objects.none(), required=False
-    )
-    helpers = forms.ModelMultipleChoiceField(
-        label=_("Other helpers"),
-        queryset=User.objects.none(),
+    lead_helper = pickers.PersonField(
+        label=_("Lead helper"),
+        roles=HELPER_ROLES,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        empty_label=_("No lead helper yet"),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["lead_helper"].queryset = helpers_queryset()
-        self.fields["helpers"].queryset = helpers_queryset()
+    helpers = pickers.PeopleField(label=_("Other helpers"), roles=HELPER_ROLES, required=False)
 
 
 class AddItemsForm(forms.Form):
-    items = forms.ModelMultipleChoiceField(
-        label=_("Add approval items"),
-        queryset=ApprovalItem.objects.filter(is_active=True).select_related("department"),
-        widget=forms.CheckboxSelectMultiple,
-    )
+    items = pickers.ItemsField(label=_("Add approval items"))
+
+    def __init__(self, *args, project=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if project is not None:
+            # What the project has already is not offered again.
+            field = self.fields["items"]
+            field.queryset = field.queryset.exclude(pk__in=project.approvals.values("item_id"))
 
 
 class InviteForm(forms.Form):
@@ -191,16 +219,18 @@ class ProfileForm(forms.ModelForm):
 
 
 class DeactivateForm(forms.Form):
-    successor = forms.ModelChoiceField(
-        label=_("Who takes over their projects"), queryset=User.objects.none(), required=False
+    successor = pickers.PersonField(
+        label=_("Who takes over their projects"),
+        roles=HELPER_ROLES,
+        required=False,
+        empty_label=_("Nobody (only if they lead no project)"),
     )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        queryset = helpers_queryset()
         if user is not None:
-            queryset = queryset.exclude(pk=user.pk)
-        self.fields["successor"].queryset = queryset
+            field = self.fields["successor"]
+            field.queryset = field.queryset.exclude(pk=user.pk)
 
 
 class ProjectFactsForm(forms.ModelForm):
@@ -236,21 +266,12 @@ class AdministratorForm(forms.Form):
     """Staff make one of an enterprise's users its administrator, or no longer."""
 
     enterprise = forms.ModelChoiceField(label=_("Enterprise"), queryset=Enterprise.objects.all())
-    user = forms.ModelChoiceField(
-        label=_("User of the enterprise"),
-        queryset=User.objects.filter(is_active=True, groups__name__in=groups_of_roles(ENTERPRISE))
-        .distinct()
-        .order_by("name", "username"),
-    )
+    user = pickers.PersonField(label=_("User of the enterprise"), roles=(ENTERPRISE,))
     administrator = forms.TypedChoiceField(
         label=_("Administrator"),
         choices=[("1", _("Make administrator")), ("0", _("No longer administrator"))],
         coerce=lambda value: value == "1",
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["user"].label_from_instance = lambda u: f"{u.get_full_name()} ({u.username})"
 
 
 class QueueFilterForm(forms.Form):

@@ -482,14 +482,14 @@ def project_edit(request, project_id: int):
             "helpers": list(project.helpers.values_list("pk", flat=True)),
         }
     )
-    items_form = AddItemsForm()
+    items_form = AddItemsForm(project=project)
     invite_form = InviteForm(initial={"language": "zh-hans"})
     facts_form = ProjectFactsForm(instance=project)
     if request.method == "POST":
         what = request.POST.get("what")
         bound = {
             "helpers": HelpersForm(request.POST),
-            "items": AddItemsForm(request.POST),
+            "items": AddItemsForm(request.POST, project=project),
             "invite": InviteForm(request.POST),
         }.get(what)
         with refusal_shown(request, bound):

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.dates import check_date
 from portal.errors import InvalidInput, NotVisible, PermissionRefused
 from portal.events import emit, user_stream
 from portal.models import User
-from portal.roles import HELPER, STAFF, roles_of
+from portal.roles import HELPER, STAFF, is_bureau_staff, roles_of
 
 from .. import permissions as perms
 from ..models import (
@@ -66,10 +68,53 @@ def _create_approval(project: Project, item: ApprovalItem) -> Approval:
     return approval
 
 
+# The bureau's numbering of major projects: ZDXM-<year of registration>-<number in that year>.
+PROJECT_CODE_PREFIX = "ZDXM"
+# How often a generated code is retried when other registrations keep taking the next number.
+CODE_ATTEMPTS = 20
+
+
+def project_code_next(*, today: date | None = None) -> str:
+    """The next free code of the bureau's pattern for the year of `today`: ZDXM-2026-001, -002…
+    (after the highest number of that year; at least three digits)."""
+    year = (today or timezone.localdate()).year
+    prefix = f"{PROJECT_CODE_PREFIX}-{year}-"
+    pattern = re.compile(re.escape(prefix) + r"(\d{3,})")
+    numbers = [
+        int(match.group(1))
+        for code in Project.objects.filter(code__startswith=prefix).values_list("code", flat=True)
+        if (match := pattern.fullmatch(code))
+    ]
+    return f"{prefix}{max(numbers, default=0) + 1:03d}"
+
+
+def _create_with_code(code: str | None, today: date, **fields) -> Project:
+    """Insert the project under its code. The unique index on the code is the lock: a typed
+    code in use is refused; a generated one taken by a registration running at the same time
+    is replaced by the next free number (each attempt in its own savepoint)."""
+    typed = bool(code)
+    if typed and Project.objects.filter(code=code).exists():
+        raise InvalidInput(_("A project with this code exists already."), field="code")
+    for _attempt in range(1 if typed else CODE_ATTEMPTS):
+        candidate = code if typed else project_code_next(today=today)
+        try:
+            with transaction.atomic():
+                return Project.objects.create(code=candidate, **fields)
+        except IntegrityError:
+            if not Project.objects.filter(code=candidate).exists():
+                raise  # another constraint: not ours to explain
+    if typed:
+        raise InvalidInput(_("A project with this code exists already."), field="code")
+    raise InvalidInput(
+        _("Many projects are being registered at this moment: please send the form again."),
+        field="code",
+    )
+
+
 def project_register(
     *,
     actor: User,
-    code: str,
+    code: str | None = None,
     name: str,
     enterprise: Enterprise,
     name_en: str = "",
@@ -87,23 +132,27 @@ def project_register(
     use_industry_set: bool = False,
     now: datetime | None = None,
 ) -> Project:
-    """Register a project (early entry) with its approvals; prerequisites come with them."""
+    """Register a project (early entry) with its approvals; prerequisites come with them.
+
+    Without a code (None or blank) it gets the next free number of the bureau's pattern for the
+    year of registration; a code given must not be in use. `use_industry_set` adds the
+    industry's standard items to `items` (the registration page ticks them instead when the
+    browser runs its script, and then sends False)."""
     now = now_or(now)
     if not perms.can_manage_project(actor):
         raise PermissionRefused(_("Only bureau staff and helpers register projects."))
     code, name = (code or "").strip(), (name or "").strip()
-    if not code:
-        raise InvalidInput(_("A project needs a code."), field="code")
+    if code and not is_bureau_staff(actor):
+        raise PermissionRefused(_("Only bureau staff choose a project's code."))
     if not name:
         raise InvalidInput(_("A project needs a name."), field="name")
     if stage not in Project.Stage.values:
         raise InvalidInput(_("Unknown stage."), field="stage")
     check_date(planned_start, "planned_start")
     with transaction.atomic():
-        if Project.objects.filter(code=code).exists():
-            raise InvalidInput(_("A project with this code exists already."), field="code")
-        project = Project.objects.create(
-            code=code,
+        project = _create_with_code(
+            code or None,
+            timezone.localdate(now),
             name=name,
             name_en=name_en,
             enterprise=enterprise,

@@ -40,7 +40,13 @@ def test_the_industry_set_is_offered(world):
     extra = f.item(world.planning, "EXTRA")
     industry = f.industry([extra, world.land])
     project = f.project(
-        world.helper, world.ent_a, [], lead=world.helper, industry=industry, use_industry_set=True
+        world.helper,
+        world.ent_a,
+        [],
+        lead=world.helper,
+        industry=industry,
+        use_industry_set=True,
+        code=None,  # a helper does not choose the code
     )
     assert sorted(project.approvals.values_list("item__code", flat=True)) == ["EXTRA", "LAND"]
 
