@@ -22,6 +22,12 @@ def inline_scripts_replaced():
     return format_html('<script src="{}"></script>', static("portal/admin-csp.js"))
 
 
+@hooks.register("insert_global_admin_js")
+def accessibility_gaps_filled():
+    """Labels where Wagtail's own widgets leave none (portal/static/portal/admin-a11y.js)."""
+    return format_html('<script src="{}" defer></script>', static("portal/admin-a11y.js"))
+
+
 def _chooser_start(widget: BaseChooser, id_: str, name: str, value_data) -> dict | None:
     """What BaseChooser.render_js_init would write, as data (None: an initialiser unknown here)."""
     if isinstance(widget, AdminTaskChooser):

@@ -3,12 +3,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import skip_or_fail
+from tests.e2e.axe import AxeWatch
 
 # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
 # still plain synchronous calls between browser steps.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Actions and assertions wait while axe checks a page that has just loaded (tests/e2e/axe.py),
+# seconds on a long page: assertions get the time actions get.
+expect.set_options(timeout=15_000)
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -65,15 +71,20 @@ def csp_violations():
 
 
 @pytest.fixture
-def new_page(browser, csp_violations):
-    contexts = []
+def axe():
+    """axe-core on every page the test's browser loads (tests/e2e/axe.py)."""
+    return AxeWatch()
 
-    def make(**kwargs):
-        context = browser.new_context(**kwargs)
-        context.set_default_timeout(15_000)
-        context.add_init_script(REPORT_VIOLATIONS)
-        contexts.append(context)
-        page = context.new_page()
+
+@pytest.fixture
+def new_page(browser, csp_violations, axe):
+    contexts = []
+    watched = set()
+
+    def watch(page):
+        if page in watched:
+            return
+        watched.add(page)
         page.on(
             "console",
             lambda message: (
@@ -82,14 +93,34 @@ def new_page(browser, csp_violations):
                 else None
             ),
         )
+        axe.watch(page)
+
+    def make(**kwargs):
+        context = browser.new_context(**kwargs)
+        context.set_default_timeout(15_000)
+        context.add_init_script(REPORT_VIOLATIONS)
+        axe.prepare(context)
+        # Pages the site opens itself (a link with target=_blank) are watched as well.
+        context.on("page", watch)
+        contexts.append(context)
+        page = context.new_page()
+        watch(page)
         return page
 
     yield make
+    # A page loaded just before the test ended is still checked.
+    axe.finish()
     for context in contexts:
         context.close()
+    failures = []
     # Any page of any browser test that breaks the policy fails its test.
     if csp_violations:
-        pytest.fail("Content-Security-Policy violations:\n" + "\n".join(csp_violations))
+        failures.append("Content-Security-Policy violations:\n" + "\n".join(csp_violations))
+    # So does any page with a serious or critical accessibility violation.
+    if axe.report():
+        failures.append(axe.report())
+    if failures:
+        pytest.fail("\n\n".join(failures))
 
 
 @pytest.fixture
