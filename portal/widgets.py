@@ -17,6 +17,7 @@ from typing import Any
 
 from django import forms
 from django.forms.widgets import Script
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 MEDIA_CSS = {"all": ["portal/picker.css"]}
@@ -141,6 +142,8 @@ class Picker(forms.widgets.ChoiceWidget):
                 if self.allow_multiple_selected
                 else _("Chosen: %(names)s"),
                 "none": _("Nothing chosen yet."),
+                # Chinese lists chosen names with the enumeration comma.
+                "separator": ", " if get_language() == "en" else "、",
                 **({"closure": str(self.closure_text)} if self.closure_text else {}),
             },
         }

@@ -73,7 +73,8 @@ def test_register_a_project_and_invite_people_by_name(live_server, new_page, art
     expect(note).to_contain_text(agriculture.name)
     expect(note).to_contain_text(str(len(standard)))
     status = page.locator('[data-picker-name="items"] [data-picker-status]')
-    expect(status).to_contain_text(f"({len(standard)})")
+    expect(status).to_contain_text(re.compile(rf"[(（]{len(standard)}[)）]"))
+    expect(status).to_contain_text("AGR-02、")
 
     # The filter finds an item by its code; Enter ticks the one entry left (and sends nothing).
     search = page.locator("#id_items_filter")

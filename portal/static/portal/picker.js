@@ -52,7 +52,8 @@
     var names = chosen.map(function (input) {
       return input.closest("[data-picker-option]").getAttribute("data-short");
     });
-    var shown = names.slice(0, 8).join(", ") + (names.length > 8 ? ", …" : "");
+    var separator = picker.getAttribute("data-text-separator") || ", ";
+    var shown = names.slice(0, 8).join(separator) + (names.length > 8 ? separator + "…" : "");
     var text = fill(picker.getAttribute("data-text-chosen"), { count: chosen.length, names: shown });
     var closureText = picker.getAttribute("data-text-closure");
     if (closureText) {
