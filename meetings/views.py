@@ -217,10 +217,86 @@ def meeting_detail(request, meeting_id: int):
     user = request.user
     if request.method == "POST":
         return _meeting_post(request, selectors.meeting_for(user, meeting_id))
+    return _meeting_page(request, meeting_id)
+
+
+class Posted:
+    """A refused form of the meeting page, to show again with everything the person typed:
+    which form (`what`), its bound form where it has one, and the raw values of the others."""
+
+    def __init__(self, request, what: str):
+        self.what = what
+        self.data = request.POST
+        self.form: forms.Form | None = None
+        self.refusal = None  # the service's refusal, when it was one
+
+    def text(self, name: str) -> str:
+        return self.data.get(name, "")
+
+    def ids(self, name: str) -> set[int]:
+        return {int(v) for v in self.data.getlist(name) if v.isdigit()}
+
+    # What the templates ask of it.
+    @property
+    def reason(self) -> str:
+        return self.text("reason")
+
+    @property
+    def note(self) -> str:
+        return self.text("note")
+
+    @property
+    def action(self) -> int | None:
+        return int(self.text("action")) if self.text("action").isdigit() else None
+
+    @property
+    def publish(self) -> bool:
+        return self.data.get("publish") == "on"
+
+    @property
+    def agenda_item(self) -> str:
+        return self.text("agenda_item")
+
+    @property
+    def project(self) -> str:
+        return self.text("project")
+
+
+def _meeting_page(request, meeting_id: int, *, posted: Posted | None = None, status: int = 200):
+    """The meeting page; after a refused form, shown again with what was typed in it (its
+    section open) and why it was refused."""
+    user = request.user
     meeting = selectors.meeting_page_for(user, meeting_id)
     manage = perms.can_manage(user, meeting)
     participants = meeting.participants.all()
     dated = meeting.dates_in_window
+    what = posted.what if posted else ""
+    proposals = services.agenda_proposals(meeting, viewer=user) if manage else []
+    if manage:
+        _fill_typed(meeting, proposals, posted)
+    edit_form = None
+    if manage:
+        edit_form = (
+            posted.form
+            if what == "change"
+            else MeetingForm(
+                user=user,
+                initial={
+                    "title": meeting.title,
+                    "kind": meeting.kind,
+                    # A stored date outside the window may not convert: the organiser types anew.
+                    "start": timezone.localtime(meeting.start) if dated else None,
+                    "end": timezone.localtime(meeting.end) if dated else None,
+                    "place": meeting.place,
+                    "projects": [p.pk for p in meeting.projects.all()],
+                    "participants": [
+                        p.user_id for p in participants if p.via_department_id is None
+                    ],
+                    "departments": [d.pk for d in meeting.departments.all()],
+                },
+            )
+        )
+    action_form = posted.form if what == "action" else ActionForm()
     context = {
         "meeting": meeting,
         "manage": manage,
@@ -233,44 +309,64 @@ def meeting_detail(request, meeting_id: int):
         "mine": next((p for p in participants if p.user_id == user.pk), None),
         "actions": meeting.action_items.all(),
         "findings": meeting.findings.all(),
-        "proposals": services.agenda_proposals(meeting, viewer=user) if manage else [],
-        "action_form": ActionForm(),
+        "proposals": proposals,
+        "action_form": action_form,
         "streams": stream_heads(selectors.readable_meeting_streams(user, meeting)),
-        "edit_form": MeetingForm(
-            user=user,
-            initial={
-                "title": meeting.title,
-                "kind": meeting.kind,
-                # A stored date outside the window may not convert: the organiser types anew.
-                "start": timezone.localtime(meeting.start) if dated else None,
-                "end": timezone.localtime(meeting.end) if dated else None,
-                "place": meeting.place,
-                "projects": [p.pk for p in meeting.projects.all()],
-                "participants": [p.user_id for p in participants if p.via_department_id is None],
-                "departments": [d.pk for d in meeting.departments.all()],
-            },
-        )
-        if manage
-        else None,
+        "edit_form": edit_form,
         "answer_choices": Participant.Answer,
+        "posted": posted,
+        "refused": what,
+        # The assets of the organiser's forms' widgets (the pickers), each once.
+        "form_media": edit_form.media + action_form.media if manage else None,
     }
-    return render(request, "meetings/meeting_detail.html", context)
+    return render(request, "meetings/meeting_detail.html", context, status=status)
+
+
+def _fill_typed(meeting: Meeting, proposals: list[dict], posted: Posted | None) -> None:
+    """The values the organiser's record and agenda forms show: what is stored, or after a
+    refusal of that form what was typed (set apart from the stored values, which the page
+    shows as they are)."""
+    record = posted if posted and posted.what == "record" else None
+    agenda = posted if posted and posted.what == "agenda" else None
+    attended = record.ids("attended") if record else None
+    kept = agenda.data.getlist("keep") if agenda else None
+    for participant in meeting.participants.all():
+        participant.form_attended = (
+            participant.user_id in attended if record else bool(participant.attended)
+        )
+    for position, item in enumerate(meeting.agenda.all(), start=1):
+        key = f"a{item.pk}"
+        item.form_minutes = record.text(f"minutes-{item.pk}") if record else item.minutes
+        item.form_internal = record.text(f"internal-{item.pk}") if record else item.internal_minutes
+        item.form_keep = key in kept if agenda else True
+        item.form_order = agenda.text(f"order-{key}") if agenda else position
+    for position, proposal in enumerate(proposals, start=51):
+        key = f"{PROPOSAL_KEY}{proposal['approval'].pk}"
+        proposal["form_keep"] = key in kept if agenda else False
+        proposal["form_order"] = agenda.text(f"order-{key}") if agenda else position
 
 
 def _meeting_post(request, meeting: Meeting):
     """The meeting page's forms: answer, change, cancel, agenda, record, decide, close.
 
-    Each handler calls a service and returns what to tell the person, or None when it has
-    said what was wrong with the form already; a refusal becomes a message. Back to the page.
-    """
-    handler = _MEETING_FORMS.get(request.POST.get("what", ""))
+    Each handler calls a service and returns what to tell the person, or None when the form
+    or the service refused (it has said why: beside the field, or as a message). Done: back
+    to the page. Refused: the page again, with everything typed still in the form, answered
+    with the refusal's status (400 for a form that did not validate)."""
+    what = request.POST.get("what", "")
+    handler = _MEETING_FORMS.get(what)
     if handler is None:
         raise Http404
+    posted = Posted(request, what)
     with refusal_shown(request) as outcome:
-        done = handler(request, meeting)
+        done = handler(request, meeting, posted)
     if outcome.ok and done:
         messages.success(request, done)
-    return HttpResponseRedirect(reverse("meeting_detail", args=[meeting.pk]))
+        return HttpResponseRedirect(reverse("meeting_detail", args=[meeting.pk]))
+    refusal = outcome.error or posted.refusal
+    return _meeting_page(
+        request, meeting.pk, posted=posted, status=refusal.status if refusal else 400
+    )
 
 
 def _form_errors(request, form: forms.Form) -> None:
@@ -281,42 +377,57 @@ def _form_errors(request, form: forms.Form) -> None:
     )
 
 
-def _answer(request, meeting: Meeting) -> str | None:
+def _answer(request, meeting: Meeting, posted: Posted) -> str | None:
     form = RespondForm(request.POST)
+    posted.form = form
     if not form.is_valid():
         _form_errors(request, form)
         return None
-    services.meeting_respond(
-        actor=request.user, meeting_id=meeting.pk, answer=form.cleaned_data["answer"]
-    )
+    answer = form.cleaned_data["answer"]
+    with refusal_shown(request) as outcome:
+        services.meeting_respond(actor=request.user, meeting_id=meeting.pk, answer=answer)
+    posted.refusal = outcome.error
+    if not outcome.ok:
+        # Nothing typed but the choice: say which answer was not saved.
+        messages.info(
+            request,
+            _("Your answer “%(answer)s” was not saved.")
+            % {"answer": Participant.Answer(answer).label},
+        )
+        return None
     return _("Your answer is saved.")
 
 
-def _change(request, meeting: Meeting) -> str | None:
+def _change(request, meeting: Meeting, posted: Posted) -> str | None:
     form = MeetingForm(request.POST, user=request.user)
+    posted.form = form
     if not form.is_valid():
         _form_errors(request, form)
         return None
     data = form.cleaned_data
-    _meeting, warnings = services.meeting_update(
-        actor=request.user,
-        meeting_id=meeting.pk,
-        title=data["title"],
-        kind=data["kind"],
-        start=data["start"],
-        end=data["end"],
-        place=data["place"],
-        projects=list(data["projects"]),
-        participants=list(data["participants"]),
-        departments=list(data["departments"]),
-        status="draft" if data["draft"] and meeting.status == "draft" else "scheduled",
-    )
+    with refusal_shown(request, form) as outcome:
+        _meeting, warnings = services.meeting_update(
+            actor=request.user,
+            meeting_id=meeting.pk,
+            title=data["title"],
+            kind=data["kind"],
+            start=data["start"],
+            end=data["end"],
+            place=data["place"],
+            projects=list(data["projects"]),
+            participants=list(data["participants"]),
+            departments=list(data["departments"]),
+            status="draft" if data["draft"] and meeting.status == "draft" else "scheduled",
+        )
+    posted.refusal = outcome.error
+    if not outcome.ok:
+        return None
     for warning in warnings:
         messages.warning(request, warning["message"])
     return _("Meeting changed; participants are told.")
 
 
-def _cancel(request, meeting: Meeting) -> str:
+def _cancel(request, meeting: Meeting, posted: Posted) -> str:
     services.meeting_cancel(
         actor=request.user, meeting_id=meeting.pk, reason=request.POST.get("reason", "")
     )
@@ -326,7 +437,7 @@ def _cancel(request, meeting: Meeting) -> str:
 PROPOSAL_KEY = "approval-"
 
 
-def _agenda(request, meeting: Meeting) -> str:
+def _agenda(request, meeting: Meeting, posted: Posted) -> str:
     """Ticked agenda items (`a<agenda item id>`) and proposals (`approval-<approval id>`),
     in the order given. A proposal is found again by its approval, never by its place in the
     list: the list may have changed since the page was loaded."""
@@ -375,7 +486,7 @@ def _position(value: str | None) -> int:
         return 99
 
 
-def _record(request, meeting: Meeting) -> str:
+def _record(request, meeting: Meeting, posted: Posted) -> str:
     minutes = {
         int(k[8:]): v
         for k, v in request.POST.items()
@@ -397,27 +508,30 @@ def _record(request, meeting: Meeting) -> str:
     return _("Record saved.")
 
 
-def _action(request, meeting: Meeting) -> str | None:
+def _action(request, meeting: Meeting, posted: Posted) -> str | None:
     form = ActionForm(request.POST)
+    posted.form = form
     if not form.is_valid():
         _form_errors(request, form)
         return None
     data = form.cleaned_data
-    services.action_item_create(
-        actor=request.user,
-        meeting_id=meeting.pk,
-        decision=data["decision"],
-        title=data["title"],
-        owner_user=data["owner_user"],
-        owner_department=data["owner_department"],
-        due_date=data["due_date"],
-        working_days=data["working_days"],
-        agenda_item_id=data["agenda_item"],
-    )
-    return _("Decision and action item recorded.")
+    with refusal_shown(request, form) as outcome:
+        services.action_item_create(
+            actor=request.user,
+            meeting_id=meeting.pk,
+            decision=data["decision"],
+            title=data["title"],
+            owner_user=data["owner_user"],
+            owner_department=data["owner_department"],
+            due_date=data["due_date"],
+            working_days=data["working_days"],
+            agenda_item_id=data["agenda_item"],
+        )
+    posted.refusal = outcome.error
+    return _("Decision and action item recorded.") if outcome.ok else None
 
 
-def _close_action(request, meeting: Meeting) -> str:
+def _close_action(request, meeting: Meeting, posted: Posted) -> str:
     action_id = request.POST.get("action", "")
     services.action_item_close(
         actor=request.user,
@@ -427,7 +541,7 @@ def _close_action(request, meeting: Meeting) -> str:
     return _("Action item closed.")
 
 
-def _finding(request, meeting: Meeting) -> str | None:
+def _finding(request, meeting: Meeting, posted: Posted) -> str | None:
     project = meeting.projects.filter(pk=request.POST.get("project") or 0).first()
     if project is None:
         messages.error(request, _("Choose the project the finding is about."))
@@ -457,21 +571,32 @@ _MEETING_FORMS = {
 @require_safe
 @login_required
 def action_list(request):
-    status = request.GET.get("status") or "open"
+    return _action_list_page(request, request.GET.get("status") or "open")
+
+
+def _action_list_page(request, status: str, *, refused=None, code: int = 200):
+    """My action items; after a refused close, shown again with the note typed for it
+    (`refused`: the action item's id and the note)."""
     items = list(selectors.action_items_for(request.user, owner_me=True, status=status))
-    return render(request, "meetings/action_list.html", {"items": items, "status": status})
+    refused_id, refused_note = refused or (None, "")
+    return render(
+        request,
+        "meetings/action_list.html",
+        {"items": items, "status": status, "refused_id": refused_id, "refused_note": refused_note},
+        status=code,
+    )
 
 
 @require_POST
 @login_required
 def action_close(request, action_id: int):
+    note = request.POST.get("note", "")
     with refusal_shown(request) as outcome:
-        services.action_item_close(
-            actor=request.user, action_item_id=action_id, note=request.POST.get("note", "")
-        )
+        services.action_item_close(actor=request.user, action_item_id=action_id, note=note)
     if outcome.ok:
         messages.success(request, _("Action item closed."))
-    return redirect("action_list")
+        return redirect("action_list")
+    return _action_list_page(request, "open", refused=(action_id, note), code=outcome.error.status)
 
 
 @require_POST

@@ -393,7 +393,7 @@ def test_the_queries_do_not_grow_with_the_people_or_the_clashes(client, w):
 
 def test_the_forms_carry_the_live_check_without_inline_script(client, w):
     client.force_login(w.helper)
-    for url, meeting_id in [("/en/meetings/new/", None)]:
+    for url, meeting_id in [("/en/meetings/new/", None), (f"/en/meetings/{w.mine.pk}/", w.mine.pk)]:
         page = client.get(url).content.decode()
         assert f'data-conflicts="{URL}"' in page
         assert re.search(r'<div class="conflicts"[^>]*aria-live="polite"', page)
@@ -402,6 +402,13 @@ def test_the_forms_carry_the_live_check_without_inline_script(client, w):
         assert not inline, "an inline script"
         if meeting_id:
             assert f'data-meeting-id="{meeting_id}"' in page
+
+
+def test_a_meeting_that_can_no_longer_change_offers_no_check(client, w):
+    Meeting.objects.filter(pk=w.mine.pk).update(status=Meeting.Status.HELD)
+    client.force_login(w.helper)
+    page = client.get(f"/en/meetings/{w.mine.pk}/").content.decode()
+    assert "data-conflicts" not in page and "meetings/conflicts.js" not in page
 
 
 def test_a_meeting_stored_with_an_end_past_the_window_still_answers(client, w):
