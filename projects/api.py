@@ -3,7 +3,6 @@
 from datetime import date, datetime
 from typing import Literal
 
-from django.db.models import Prefetch
 from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
@@ -13,10 +12,12 @@ from portal.events import stream_heads
 from portal.pagination import limit_offset
 
 from .clock import WorkingCalendar
-from .models import Approval, Project
+from .models import Project
 from .selectors import (
-    approval_for,
+    ApprovalCounts,
+    approval_counts,
     approval_summary,
+    counts_of,
     filter_projects,
     mark_blocking_prerequisites,
     project_for,
@@ -136,16 +137,7 @@ def _person(user) -> dict | None:
     return {"username": user.username, "name": user.get_full_name()} if user else None
 
 
-def _summary(project: Project, today: date) -> dict:
-    counts: dict[str, int] = {}
-    overdue, next_due = 0, None
-    for approval in project.approvals.all():
-        counts[approval.status] = counts.get(approval.status, 0) + 1
-        if approval.is_open and approval.due_date is not None:
-            if approval.due_date < today:
-                overdue += 1
-            elif next_due is None or approval.due_date < next_due:
-                next_due = approval.due_date
+def _summary(project: Project, counts: ApprovalCounts) -> dict:
     return {
         "id": project.pk,
         "code": project.code,
@@ -154,20 +146,20 @@ def _summary(project: Project, today: date) -> dict:
         "stage": project.stage,
         "town": _ref(project.town),
         "lead_helper": _person(project.lead_helper),
-        "approvals_by_status": counts,
-        "overdue": overdue,
-        "next_due_date": next_due,
+        "approvals_by_status": counts.by_status,
+        "overdue": counts.overdue,
+        "next_due_date": counts.next_due,
     }
 
 
 def project_detail_data(user, project: Project) -> dict:
-    calendar = WorkingCalendar.load()
+    calendar = WorkingCalendar.current()
     today = timezone.localdate()
     streams = readable_project_streams(user, project)
     approvals = list(project.approvals.all())
     mark_blocking_prerequisites(approvals)
     return {
-        **_summary(project, today),
+        **_summary(project, counts_of(approvals, today)),
         "industry": _ref(project.industry),
         "investment": float(project.investment) if project.investment is not None else None,
         "planned_start": project.planned_start,
@@ -181,8 +173,8 @@ def project_detail_data(user, project: Project) -> dict:
 
 
 def _summaries(request, page: list[Project]) -> list[dict]:
-    today = timezone.localdate()
-    return [_summary(project, today) for project in page]
+    counts = approval_counts([project.pk for project in page], timezone.localdate())
+    return [_summary(project, counts[project.pk]) for project in page]
 
 
 @router.get(
@@ -199,12 +191,9 @@ def list_projects(request, filters: Query[ProjectFilters]):
         department=filters.department,
         q=filters.q,
     )
-    # The summaries only count states and look at due dates: load just those columns.
-    light = Approval.objects.only("id", "project_id", "status", "due_date")
-    return (
-        queryset.select_related("enterprise", "lead_helper", "town")
-        .prefetch_related(Prefetch("approvals", queryset=light))
-        .order_by("-registered_at", "-id")
+    # The summaries count the page's approvals in SQL (_summaries): no approval objects.
+    return queryset.select_related("enterprise", "lead_helper", "town").order_by(
+        "-registered_at", "-id"
     )
 
 
@@ -227,10 +216,11 @@ def get_project(request, project_id: int = Path(..., ge=1, le=ID_MAX)):
 def transition_approval(
     request, payload: TransitionIn, approval_id: int = Path(..., ge=1, le=ID_MAX)
 ):
-    approval_transition(
+    # The service returns the approval as it committed it (its item, department and project
+    # loaded, the caller allowed to see it): no second read. Its materials are read afresh.
+    approval = approval_transition(
         actor=request.user,
         approval_id=approval_id,
         **payload.dict(exclude_none=True),
     )
-    approval = approval_for(request.user, approval_id)
-    return approval_summary(approval, calendar=WorkingCalendar.load(), user=request.user)
+    return approval_summary(approval, calendar=WorkingCalendar.current(), user=request.user)

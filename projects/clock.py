@@ -13,9 +13,15 @@ says otherwise (public holidays, and the weekends China makes working days: è°ƒä
 from __future__ import annotations
 
 import bisect
+import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 
 from .models import WorkingDay
 
@@ -49,7 +55,22 @@ class WorkingCalendar:
 
     @classmethod
     def load(cls) -> WorkingCalendar:
-        return cls.from_exceptions(WorkingDay.objects.values_list("date", "is_working"))
+        """The calendar as the database has it now. Services that store due dates use this,
+        inside their transaction; it also refreshes this process's copy once they commit."""
+        calendar = cls.from_exceptions(WorkingDay.objects.values_list("date", "is_working"))
+        transaction.on_commit(lambda: _remember(calendar))
+        return calendar
+
+    @classmethod
+    def current(cls) -> WorkingCalendar:
+        """This process's copy, for reading clocks (pages, the API, the live notices): no query
+        while it is fresh. A calendar change made in this process is seen at once (saving or
+        deleting a WorkingDay forgets the copy when it commits); one made in another process
+        within CALENDAR_COPY_SECONDS. Never use it to compute a date that is stored."""
+        cached = _copy
+        if cached is not None and time.monotonic() < cached[0]:
+            return cached[1]
+        return cls.load()
 
     def is_working(self, day: date) -> bool:
         if day.weekday() >= 5:
@@ -84,6 +105,36 @@ class WorkingCalendar:
             counted += 1
             if counted >= n:
                 return day
+
+
+# How long a process keeps its copy of the calendar before reading it again: the bound on how
+# late a calendar change made elsewhere (another daphne process, the worker) shows on a clock
+# here. Stored due dates never use the copy.
+CALENDAR_COPY_SECONDS = 30.0
+
+_copy: tuple[float, WorkingCalendar] | None = None  # (fresh until, calendar)
+_copy_lock = threading.Lock()
+
+
+def _remember(calendar: WorkingCalendar) -> None:
+    global _copy
+    with _copy_lock:
+        _copy = (time.monotonic() + CALENDAR_COPY_SECONDS, calendar)
+
+
+def forget_calendar_copy() -> None:
+    global _copy
+    with _copy_lock:
+        _copy = None
+
+
+@receiver(post_save, sender=WorkingDay, dispatch_uid="projects.clock.saved")
+@receiver(post_delete, sender=WorkingDay, dispatch_uid="projects.clock.deleted")
+def _calendar_changed(sender, **kwargs) -> None:
+    # Forget now (nothing in this transaction reads a stale copy) and again at commit (a read
+    # in between may have copied the uncommitted state).
+    forget_calendar_copy()
+    transaction.on_commit(forget_calendar_copy)
 
 
 @dataclass(frozen=True)

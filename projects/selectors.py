@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.db.models import (
     Case,
+    Count,
     Exists,
     F,
     IntegerField,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -85,6 +88,55 @@ def filter_projects(
             Q(name__icontains=q) | Q(name_en__icontains=q) | Q(code__icontains=q)
         )
     return queryset
+
+
+@dataclass
+class ApprovalCounts:
+    """A project's approvals counted for a list: by status, the open ones overdue, and the
+    earliest due date among the open ones not yet overdue."""
+
+    by_status: dict[str, int] = field(default_factory=dict)
+    overdue: int = 0
+    next_due: date | None = None
+
+
+def approval_counts(project_ids: list[int], today: date) -> dict[int, ApprovalCounts]:
+    """The counts of each listed project's approvals, in one GROUP BY (no approval objects):
+    what the project list page and GET /api/v1/projects show per project."""
+    counts = {pk: ApprovalCounts() for pk in project_ids}
+    if not project_ids:
+        return counts
+    open_ = Q(status__in=Approval.OPEN)
+    rows = (
+        Approval.objects.filter(project_id__in=project_ids)
+        .values_list("project_id", "status")
+        .annotate(
+            n=Count("id"),
+            late=Count("id", filter=open_ & Q(due_date__lt=today)),
+            soon=Min("due_date", filter=open_ & Q(due_date__gte=today)),
+        )
+        .order_by()
+    )
+    for project_id, status, n, late, soon in rows:
+        project = counts[project_id]
+        project.by_status[status] = n
+        project.overdue += late
+        if soon is not None and (project.next_due is None or soon < project.next_due):
+            project.next_due = soon
+    return counts
+
+
+def counts_of(approvals: list[Approval], today: date) -> ApprovalCounts:
+    """The same counts from a project's approvals already loaded (its page, its detail)."""
+    counts = ApprovalCounts()
+    for approval in approvals:
+        counts.by_status[approval.status] = counts.by_status.get(approval.status, 0) + 1
+        if approval.is_open and approval.due_date is not None:
+            if approval.due_date < today:
+                counts.overdue += 1
+            elif counts.next_due is None or approval.due_date < counts.next_due:
+                counts.next_due = approval.due_date
+    return counts
 
 
 def approvals_prefetch() -> Prefetch:

@@ -47,12 +47,14 @@ def in_memory_channel_layer(request, settings):
     """Unit tests use the in-memory layer; integration tests talk to the configured Redis."""
     from portal import realtime
     from portal.site.live import hub
+    from projects.clock import forget_calendar_copy
 
     if request.node.get_closest_marker("integration") is None:
         settings.CHANNEL_LAYERS = IN_MEMORY_LAYER
     # Each test has its own database: forget what the process learnt about the last one.
     hub.readable.clear()
     hub.event_ids.clear()
+    forget_calendar_copy()
     realtime._failed_at = 0.0
     yield
 
