@@ -82,7 +82,9 @@ def test_an_approval_shows_on_the_helpers_open_page_and_a_cut_socket_catches_up(
 
     officer = new_page(locale="en-GB")
     log_in(officer, base, path, "officer")
-    approve = officer.locator(f"#approval-{world.approval.pk}").get_by_role("group", name="Approve")
+    card = officer.locator(f"#approval-{world.approval.pk}")
+    card.evaluate("card => { card.open = true; }")  # approvals start collapsed
+    approve = card.get_by_role("group", name="Approve")
     approve.get_by_role("button", name="Approve").click()
     expect(status_cell(officer, world.approval)).to_have_text("approved")
 

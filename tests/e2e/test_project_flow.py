@@ -86,8 +86,10 @@ def flash(page: Page):
 
 
 def card_of(page: Page, approval):
-    """The approval's card under "Materials and actions"."""
-    return page.locator(f"section.approval-card#approval-{approval.pk}")
+    """The approval's card under "Materials and actions", opened (cards start collapsed)."""
+    card = page.locator(f"details.approval-card#approval-{approval.pk}")
+    card.evaluate("card => { card.open = true; }")
+    return card
 
 
 def status_cell(page: Page, approval):
@@ -140,7 +142,7 @@ def test_supplement_requested_sent_reviewed_and_approved(
     ask.get_by_role("button", name="Ask for a supplement").click()
     expect(flash(officer)).to_contain_text("Supplement requested for")
     expect(status_cell(officer, approval)).to_have_text("supplement requested")
-    expect(card_of(officer, approval).get_by_role("heading", level=3)).to_contain_text(
+    expect(card_of(officer, approval).locator("summary")).to_contain_text(
         "supplement requested"
     )
     expect(card_of(officer, approval)).to_contain_text("The application form is not signed.")
@@ -188,14 +190,15 @@ def test_supplement_requested_sent_reviewed_and_approved(
     approve.get_by_role("button", name="Approve").click()
     expect(flash(officer)).to_contain_text("Approved:")
     expect(status_cell(officer, approval)).to_have_text("approved")
-    expect(card_of(officer, approval).get_by_role("heading", level=3)).to_contain_text("approved")
+    expect(card_of(officer, approval).locator("summary")).to_contain_text("approved")
 
     # 5. The enterprise reloads: approved, and nothing more is asked of it.
     enterprise.reload()
     expect(status_cell(enterprise, approval)).to_have_text("approved")
-    needed = enterprise.get_by_role("region", name="What we still need from you")
-    expect(needed).not_to_contain_text("Application form")
-    expect(needed).to_contain_text("Nothing at the moment.")
+    # Nothing is asked any more: the summary says so and the "still needed" box is gone.
+    summary = enterprise.get_by_role("region", name="Summary")
+    expect(summary).to_contain_text("Nothing urgent.")
+    expect(enterprise.get_by_role("region", name="What we still need from you")).to_have_count(0)
     expect(card_of(enterprise, approval)).to_contain_text("Start within six months.")
     enterprise.screenshot(path=artifacts / "project-en.png", full_page=True)
 
