@@ -53,6 +53,10 @@ class TransitionForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    decision_number = forms.CharField(
+        label=_("Decision document number"), required=False, max_length=60
+    )
+    on_paper = forms.BooleanField(label=_("I decide on the paper file"), required=False)
 
     def __init__(self, *args, approval=None, **kwargs):
         super().__init__(*args, **kwargs)
