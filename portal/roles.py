@@ -33,6 +33,16 @@ GROUP_OF_ROLE = {
     OFFICER: OFFICERS_GROUP_NAME,
     ENTERPRISE: ENTERPRISE_GROUP_NAME,
 }
+# What each stored group is called on the pages (the stored names stay as they are: the code
+# and Wagtail look groups up by name).
+GROUP_LABELS = {
+    STAFF_GROUP_NAME: _("Bureau staff"),
+    MODERATORS_GROUP_NAME: _("Moderators"),
+    EDITORS_GROUP_NAME: _("Editors"),
+    HELPERS_GROUP_NAME: _("Helpers"),
+    OFFICERS_GROUP_NAME: _("Department officers"),
+    ENTERPRISE_GROUP_NAME: _("Enterprise users"),
+}
 ROLE_LABELS = {
     STAFF: _("Bureau staff"),
     EDITOR: _("Editor"),

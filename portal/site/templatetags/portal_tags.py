@@ -3,7 +3,15 @@ from django.conf import settings
 from django.urls import translate_url
 from django.utils import translation
 
+from portal.roles import GROUP_LABELS
+
 register = template.Library()
+
+
+@register.filter
+def group_label(name: str) -> str:
+    """A group's name in the page's language (the stored name when it has no label)."""
+    return GROUP_LABELS.get(name, name)
 
 
 def _page_translation_url(page, language_code, request):
