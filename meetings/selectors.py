@@ -27,6 +27,7 @@ from portal.roles import (
     groups_of_roles,
 )
 from projects.models import Approval, Project
+from projects.pickers import people
 from projects.selectors import projects_visible_to
 
 from . import permissions as perms
@@ -292,17 +293,16 @@ def feed_entries(user) -> tuple[list[Meeting], list[tuple[str, date, str, str]]]
 # --- scheduling clashes -----------------------------------------------------------------------
 
 
+# Who may be invited to a meeting or own one of its action items: everyone with a portal role
+# but the CMS editor's (the bureau side and the enterprises' people).
+ATTENDING_ROLES = (STAFF, HELPER, OFFICER, ENTERPRISE)
+
+
 def invitable_people(organiser) -> QuerySet[User]:
     """Who an organiser may invite: active people with a role that takes part in meetings
-    (staff, helpers, department officers, enterprise users), never the organiser themselves
-    nor an account without such a role (an editor, the anonymous user)."""
-    takes_part = groups_of_roles(STAFF, HELPER, OFFICER, ENTERPRISE)
-    return (
-        User.objects.filter(is_active=True)
-        .filter(Q(groups__name__in=takes_part) | Q(is_superuser=True))
-        .exclude(pk=organiser.pk)
-        .distinct()
-    )
+    (the same rule as the form's people picker), never the organiser themselves nor an
+    account without such a role (an editor, the anonymous user)."""
+    return people(*ATTENDING_ROLES).exclude(pk=organiser.pk)
 
 
 def people_to_check(

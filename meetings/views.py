@@ -21,7 +21,6 @@ from portal.accounts import PortalBearerAuth
 from portal.dates import EARLIEST, check_date, latest
 from portal.errors import refusal_shown
 from portal.events import stream_heads
-from portal.roles import ENTERPRISE, HELPER, OFFICER, STAFF
 from projects.pickers import (
     DepartmentField,
     DepartmentsField,
@@ -44,11 +43,6 @@ def calendar_feed_url(user) -> str:
 # --- forms ------------------------------------------------------------------------------------
 
 
-# Who may be invited to a meeting or own one of its action items: everyone with a portal role
-# but the CMS editor's (the bureau side and the enterprises' people).
-ATTENDING_ROLES = (STAFF, HELPER, OFFICER, ENTERPRISE)
-
-
 class MeetingForm(forms.Form):
     title = forms.CharField(label=_lazy("Title"), max_length=200)
     kind = forms.ChoiceField(label=_lazy("Kind"), choices=Meeting.Kind.choices)
@@ -66,7 +60,9 @@ class MeetingForm(forms.Form):
         required=False,
     )
     projects = ProjectsField(label=_lazy("Projects"), required=False)
-    participants = PeopleField(label=_lazy("People"), roles=ATTENDING_ROLES, required=False)
+    participants = PeopleField(
+        label=_lazy("People"), roles=selectors.ATTENDING_ROLES, required=False
+    )
     departments = DepartmentsField(
         label=_lazy("Departments (their officers are invited)"), with_officers=True, required=False
     )
@@ -96,7 +92,7 @@ class ActionForm(forms.Form):
     agenda_item = forms.IntegerField(required=False, widget=forms.HiddenInput)
     owner_user = PersonField(
         label=_lazy("Owner (person)"),
-        roles=ATTENDING_ROLES,
+        roles=selectors.ATTENDING_ROLES,
         required=False,
         empty_label=_lazy("No person (a department owns it)"),
     )
