@@ -514,8 +514,14 @@ def agenda_proposals(
                 {
                     "project": approval.project,
                     "approval": approval,
-                    "title": f"{approval.project.name} · {approval.item.code} "
-                    f"{approval.item.name}（{approval.department.name}）：{reason}",
+                    "title": _("%(project)s · %(code)s %(item)s (%(department)s): %(reason)s")
+                    % {
+                        "project": approval.project.label,
+                        "code": approval.item.code,
+                        "item": approval.item.label,
+                        "department": approval.department.label,
+                        "reason": reason,
+                    },
                     "reason": reason,
                 }
             )
@@ -543,7 +549,7 @@ def agenda_proposals_standing(
         .select_related("project", "item")
         .order_by("project__code", "item__code")
     )
-    gone = [f"{a.project.name} · {a.item.code} {a.item.name}" for a in named]
+    gone = [f"{a.project.label} · {a.item.code} {a.item.label}" for a in named]
     # Approvals of projects no longer on the meeting are not named, only counted.
     gone += [_("an approval of a project no longer on this meeting")] * (len(missing) - len(named))
     return standing, gone

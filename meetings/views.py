@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST, require_safe
 
 from portal.accounts import PortalBearerAuth
@@ -44,29 +44,33 @@ def calendar_feed_url(user) -> str:
 
 
 class MeetingForm(forms.Form):
-    title = forms.CharField(label=_lazy("Title"), max_length=200)
-    kind = forms.ChoiceField(label=_lazy("Kind"), choices=Meeting.Kind.choices)
+    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
+    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=Meeting.Kind.choices)
     start = forms.DateTimeField(
-        label=_lazy("Start (Beijing time)"),
+        label=gettext_lazy("Start (Beijing time)"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     end = forms.DateTimeField(
-        label=_lazy("End"),
+        label=gettext_lazy("End"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     place = forms.CharField(
-        label=_lazy("Place (empty for a site visit: the project site)"),
+        label=gettext_lazy("Place (empty for a site visit: the project site)"),
         max_length=200,
         required=False,
     )
-    projects = ProjectsField(label=_lazy("Projects"), required=False)
+    projects = ProjectsField(label=gettext_lazy("Projects"), required=False)
     participants = PeopleField(
-        label=_lazy("People"), roles=selectors.ATTENDING_ROLES, required=False
+        label=gettext_lazy("People"), roles=selectors.ATTENDING_ROLES, required=False
     )
     departments = DepartmentsField(
-        label=_lazy("Departments (their officers are invited)"), with_officers=True, required=False
+        label=gettext_lazy("Departments (their officers are invited)"),
+        with_officers=True,
+        required=False,
     )
-    draft = forms.BooleanField(label=_lazy("Save as a draft (no invitations yet)"), required=False)
+    draft = forms.BooleanField(
+        label=gettext_lazy("Save as a draft (no invitations yet)"), required=False
+    )
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -87,25 +91,29 @@ class RespondForm(forms.Form):
 
 
 class ActionForm(forms.Form):
-    decision = forms.CharField(label=_lazy("Decision"), widget=forms.Textarea(attrs={"rows": 2}))
-    title = forms.CharField(label=_lazy("Action"), max_length=300)
+    decision = forms.CharField(
+        label=gettext_lazy("Decision"), widget=forms.Textarea(attrs={"rows": 2})
+    )
+    title = forms.CharField(label=gettext_lazy("Action"), max_length=300)
     agenda_item = forms.IntegerField(required=False, widget=forms.HiddenInput)
     owner_user = PersonField(
-        label=_lazy("Owner (person)"),
+        label=gettext_lazy("Owner (person)"),
         roles=selectors.ATTENDING_ROLES,
         required=False,
-        empty_label=_lazy("No person (a department owns it)"),
+        empty_label=gettext_lazy("No person (a department owns it)"),
     )
     owner_department = DepartmentField(
-        label=_lazy("Owner (department)"),
+        label=gettext_lazy("Owner (department)"),
         required=False,
-        empty_label=_lazy("No department (a person owns it)"),
+        empty_label=gettext_lazy("No department (a person owns it)"),
     )
     due_date = forms.DateField(
-        label=_lazy("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Due date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     working_days = forms.IntegerField(
-        label=_lazy("or within N working days"), required=False, min_value=1, max_value=120
+        label=gettext_lazy("or within N working days"), required=False, min_value=1, max_value=120
     )
 
     def __init__(self, *args, **kwargs):

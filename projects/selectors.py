@@ -22,6 +22,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from portal.errors import NotVisible, TransitionRefused
 from portal.models import Event, User
@@ -524,7 +525,7 @@ def approval_removal_refusals(approvals: list[Approval]) -> dict[int, Transition
             refusals[approval.pk] = TransitionRefused(
                 _("%(names)s need this approval first.")
                 % {
-                    "names": "、".join(
+                    "names": pgettext("list separator", ", ").join(
                         f"{a.item.code} {a.item.label}" for a in needed_by[approval.pk]
                     )
                 },

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from portal.dates import check_date
 from portal.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
@@ -120,7 +121,7 @@ def approval_accept(
         if key_missing:
             raise TransitionRefused(
                 _("Key materials are missing, the file cannot be accepted: %(names)s.")
-                % {"names": "、".join(m.label for m in key_missing)},
+                % {"names": pgettext("list separator", ", ").join(m.label for m in key_missing)},
                 code="key_materials_missing",
             )
         if missing and materials_due is None:
@@ -138,7 +139,11 @@ def approval_accept(
         if blocking:
             raise TransitionRefused(
                 _("Prerequisites are not approved yet: %(names)s.")
-                % {"names": "、".join(f"{i.code} {i.label}" for i in blocking)},
+                % {
+                    "names": pgettext("list separator", ", ").join(
+                        f"{i.code} {i.label}" for i in blocking
+                    )
+                },
                 code="prerequisites_not_approved",
             )
         for material in missing:
@@ -280,7 +285,11 @@ def approval_approve(
                     "Files sent for this approval wait for review: %(names)s. Review them "
                     "first, or confirm that you decide on the paper file."
                 )
-                % {"names": "、".join(f"{v.material.label} v{v.number}" for v in waiting)},
+                % {
+                    "names": pgettext("list separator", ", ").join(
+                        f"{v.material.label} v{v.number}" for v in waiting
+                    )
+                },
                 code="unreviewed_versions",
             )
         approval.status = S.APPROVED
