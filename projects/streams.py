@@ -14,7 +14,7 @@ from typing import Any
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop, ngettext
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext, pgettext
 
 from portal.realtime import STAFF_GROUP, user_group
 from portal.streams import EventType, StreamKind, day, fill, listed, text
@@ -119,14 +119,17 @@ def _material(data: dict[str, Any]) -> str:
 
 
 def _project(data: dict[str, Any]) -> str:
-    return " ".join(text(data.get(k)) for k in ("code", "name") if text(data.get(k)))
+    """`ZDXM-007 精密减速机生产项目`, with the English name on English pages when recorded."""
+    return " ".join(part for part in (text(data.get("code")), localized(data)) if part)
 
 
 def _approvals(data: dict[str, Any]) -> str:
     rows = data.get("approvals")
     if not isinstance(rows, list):
         return ""
-    return "、".join(text(row.get("code")) if isinstance(row, dict) else text(row) for row in rows)
+    return pgettext("list separator", ", ").join(
+        text(row.get("code")) if isinstance(row, dict) else text(row) for row in rows
+    )
 
 
 def _removed(data: dict[str, Any]) -> str:

@@ -178,6 +178,7 @@ def project_register(
             data={
                 "code": project.code,
                 "name": project.name,
+                "name_en": project.name_en,
                 "stage": project.stage,
                 "approvals": [a.item.code for a in approvals],
             },
@@ -217,6 +218,7 @@ def set_helpers(
                 "project_id": project.pk,
                 "code": project.code,
                 "name": project.name,
+                "name_en": project.name_en,
                 "lead": uid == (lead.pk if lead else None),
             },
         )
@@ -227,7 +229,12 @@ def set_helpers(
             event="project.unassigned",
             actor=actor,
             at=now,
-            data={"project_id": project.pk, "code": project.code, "name": project.name},
+            data={
+                "project_id": project.pk,
+                "code": project.code,
+                "name": project.name,
+                "name_en": project.name_en,
+            },
         )
     if before != after or old_lead != project.lead_helper_id:
         emit(
