@@ -4,30 +4,45 @@ Reading and checking are pure functions over the file's rows and a snapshot of t
 `catalogue_import_file` then writes the rows that passed, in two passes: items first, then
 prerequisites and industry sets, so a row may name a code defined further down the file.
 Each row goes in whole or not at all; rejected rows come back with their reasons.
+
+The command (`manage.py import_catalogue`) and the back office (upload, dry-run report, then
+apply in the worker: `catalogue_import_check`, `catalogue_import_apply`) both end in
+`catalogue_import_table`, so a file is checked and written the same way by either.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
+import logging
 import re
 import textwrap
 import unicodedata
 import zipfile
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from pathlib import Path, PurePosixPath
+from time import monotonic
+from typing import TYPE_CHECKING, Any, BinaryIO
 
+import filetype
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.core.files.base import ContentFile
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections, transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
+from django_tasks import task
 
-from portal.errors import InvalidInput, PermissionRefused
+from portal import mail
+from portal.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
+from portal.mail import enqueue_after_commit
 
 from . import permissions as perms
 from .catalogue import (
@@ -38,7 +53,8 @@ from .catalogue import (
     prerequisite_graph,
     prerequisite_problems,
 )
-from .models import ApprovalItem, Department, Industry, ItemMaterial
+from .files import shortened
+from .models import ApprovalItem, CatalogueImport, Department, Industry, ItemMaterial
 
 if TYPE_CHECKING:
     from portal.models import User
@@ -230,16 +246,16 @@ def _table(records: Iterable[Sequence[Any]]) -> Table:
     return Table(headers=headers, rows=rows)
 
 
-def _read_xlsx(path: Path) -> Table:
+def _read_xlsx(source: Path | BinaryIO, name: str) -> Table:
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
-        workbook = openpyxl.load_workbook(path, data_only=True)
+        workbook = openpyxl.load_workbook(source, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
         raise CatalogueFileError(
             _("“%(file)s” cannot be read as an Excel workbook (.xlsx): %(error)s")
-            % {"file": path.name, "error": exc}
+            % {"file": name, "error": exc}
         ) from exc
     try:
         # The catalogue is the first sheet whose header names a code column (a help sheet
@@ -259,20 +275,16 @@ def _read_xlsx(path: Path) -> Table:
         workbook.close()
 
 
-def _read_csv(path: Path) -> Table:
+def _read_csv(data: bytes, name: str) -> Table:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise CatalogueFileError(
             _(
                 "“%(file)s” is not UTF-8 text. In Excel, save it as “CSV UTF-8 (comma "
                 "delimited)”, or import the .xlsx workbook itself."
             )
-            % {"file": path.name}
-        ) from exc
-    except OSError as exc:
-        raise CatalogueFileError(
-            _("“%(file)s” cannot be read: %(error)s") % {"file": path.name, "error": exc}
+            % {"file": name}
         ) from exc
     first_line = text.split("\n", 1)[0]
     delimiter = ","
@@ -282,21 +294,42 @@ def _read_csv(path: Path) -> Table:
         return _table(list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)))
     except csv.Error as exc:
         raise CatalogueFileError(
-            _("“%(file)s” is not a valid CSV file: %(error)s") % {"file": path.name, "error": exc}
+            _("“%(file)s” is not a valid CSV file: %(error)s") % {"file": name, "error": exc}
         ) from exc
+
+
+def _check_suffix(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    if suffix not in EXCEL_SUFFIXES + CSV_SUFFIXES:
+        raise CatalogueFileError(
+            _("“%(file)s” is neither an .xlsx workbook nor a .csv file.") % {"file": name}
+        )
+    return suffix
 
 
 def read_table(path: Path) -> Table:
     """Read an .xlsx or .csv file (chosen by its extension) into a Table."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in EXCEL_SUFFIXES + CSV_SUFFIXES:
-        raise CatalogueFileError(
-            _("“%(file)s” is neither an .xlsx workbook nor a .csv file.") % {"file": path.name}
-        )
+    suffix = _check_suffix(path.name)
     if not path.is_file():
         raise CatalogueFileError(_("There is no file “%(file)s”.") % {"file": path})
-    return _read_xlsx(path) if suffix in EXCEL_SUFFIXES else _read_csv(path)
+    if suffix in EXCEL_SUFFIXES:
+        return _read_xlsx(path, path.name)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CatalogueFileError(
+            _("“%(file)s” cannot be read: %(error)s") % {"file": path.name, "error": exc}
+        ) from exc
+    return _read_csv(data, path.name)
+
+
+def read_table_content(content: bytes, name: str) -> Table:
+    """Read an uploaded file's content into a Table; `name` (its extension) says which kind."""
+    suffix = _check_suffix(name)
+    if suffix in EXCEL_SUFFIXES:
+        return _read_xlsx(io.BytesIO(content), name)
+    return _read_csv(content, name)
 
 
 # --- the header row -------------------------------------------------------------------------
@@ -352,7 +385,7 @@ def map_headers(headers: Sequence[str], *, strict: bool = True) -> HeaderMap:
         raise CatalogueFileError(
             _(
                 "Required columns are missing: %(columns)s. The first row must name the columns; "
-                "write a template with --template to see them."
+                "the template shows them."
             )
             % {"columns": ", ".join(missing)}
         )
@@ -891,9 +924,410 @@ def catalogue_import_file(
 
     `actor` None means the system (a management command); a person must be bureau staff.
     """
-    if actor is not None and not perms.is_bureau_staff(actor):
+    if actor is not None and not may_import_catalogue(actor):
         raise PermissionRefused(_("Only bureau staff change the approval-item catalogue."))
     return catalogue_import_table(table=read_table(path), dry_run=dry_run, progress=progress)
+
+
+def may_import_catalogue(user) -> bool:
+    """Bureau staff who may add and change approval items (Wagtail's catalogue permissions)."""
+    return perms.is_bureau_staff(user) and user.has_perms(CATALOGUE_EDIT_PERMISSIONS)
+
+
+CATALOGUE_EDIT_PERMISSIONS = ("projects.add_approvalitem", "projects.change_approvalitem")
+
+
+# --- the back office: upload, check (a dry run), apply in the worker ------------------------
+#
+# Staff upload a file; it is stored and checked at once by the same code as the command's
+# --dry-run, and the report (every row with its number and what would happen) is kept with it.
+# Applying queues the worker, which checks the stored file again (its SHA-256 must be the one
+# checked) and writes it in one transaction: all of it or nothing. Should the catalogue have
+# changed so that a row would now do something else than the report said, nothing is written
+# and staff are asked to check again.
+
+UPLOAD_MAX_BYTES = 2 * 1024 * 1024
+UPLOAD_MAX_ROWS = 2000
+UPLOAD_SUFFIXES = (".xlsx", ".csv")
+PROGRESS_INTERVAL_SECONDS = 0.5
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Spreadsheet:
+    """An uploaded file that passed the checks of its size and kind."""
+
+    name: str
+    content: bytes
+    sha256: str
+
+
+def check_spreadsheet(upload, *, field: str = "file") -> Spreadsheet:
+    """Refuse, saying why, a file that is empty, too big, or not an .xlsx or a text .csv file."""
+    name = shortened(PurePosixPath(str(getattr(upload, "name", "") or "")).name)
+    if not name:
+        raise InvalidInput(_("Choose a file to import."), field=field)
+    if upload.size == 0:
+        raise InvalidInput(_("The file %(name)s is empty.") % {"name": name}, field=field)
+    if upload.size > UPLOAD_MAX_BYTES:
+        raise InvalidInput(
+            _(
+                "The file %(name)s is %(size)s; a catalogue file may be at most %(limit)s. "
+                "Split it into several files."
+            )
+            % {
+                "name": name,
+                "size": filesizeformat(upload.size),
+                "limit": filesizeformat(UPLOAD_MAX_BYTES),
+            },
+            field=field,
+        )
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise InvalidInput(
+            _(
+                "Files of type %(ext)s cannot be imported; use an Excel workbook (.xlsx) or a "
+                "UTF-8 .csv file. In Excel, “Save as” either of them."
+            )
+            % {"ext": suffix or _("(no extension)")},
+            field=field,
+        )
+    upload.seek(0)
+    content = upload.read(UPLOAD_MAX_BYTES + 1)
+    upload.seek(0)
+    if suffix == ".xlsx" and not _looks_like_workbook(content):
+        raise InvalidInput(
+            _(
+                "The content of %(name)s is not an Excel workbook, whatever its name says. "
+                "Open it in Excel and save it as “Excel Workbook (.xlsx)”."
+            )
+            % {"name": name},
+            field=field,
+        )
+    if suffix == ".csv" and (b"\x00" in content or filetype.guess(content[:8192]) is not None):
+        raise InvalidInput(
+            _(
+                "The content of %(name)s is not text, whatever its name says. Upload the .xlsx "
+                "workbook itself, or save it from Excel as “CSV UTF-8 (comma delimited)”."
+            )
+            % {"name": name},
+            field=field,
+        )
+    return Spreadsheet(name=name, content=content, sha256=hashlib.sha256(content).hexdigest())
+
+
+def _looks_like_workbook(content: bytes) -> bool:
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def report_of(result: ImportResult) -> dict[str, Any]:
+    """The result as stored with the upload: each row by its number, and the ignored columns."""
+    rows = [
+        {"row": row.row, "code": row.code, "outcome": outcome, "reasons": list(row.reasons)}
+        for outcome, group in (
+            ("created", result.created),
+            ("updated", result.updated),
+            ("unchanged", result.unchanged),
+            ("rejected", result.rejected),
+        )
+        for row in group
+    ]
+    rows.sort(key=lambda entry: entry["row"])
+    return {"rows": rows, "ignored_columns": list(result.ignored_columns)}
+
+
+# What must not differ between the check and the application: a row rejected or not, and a
+# code created or already in the catalogue. An item now equal to its row is no surprise.
+_OUTCOME_KIND = {"created": "created", "updated": "existing", "unchanged": "existing"}
+
+
+def report_differences(checked: Mapping[str, Any], now: Mapping[str, Any]) -> list[dict]:
+    """Rows whose outcome differs between two reports of the same file."""
+    before = {e["row"]: e for e in checked.get("rows", ())}
+    after = {e["row"]: e for e in now.get("rows", ())}
+    differences = []
+    for number in sorted(before.keys() | after.keys()):
+        old, new = before.get(number), after.get(number)
+        kind_old = old and _OUTCOME_KIND.get(old["outcome"], old["outcome"])
+        kind_new = new and _OUTCOME_KIND.get(new["outcome"], new["outcome"])
+        if kind_old != kind_new:
+            differences.append(
+                {
+                    "row": number,
+                    "code": (new or old)["code"],
+                    "checked": old["outcome"] if old else "",
+                    "now": new["outcome"] if new else "",
+                    "reasons": new["reasons"] if new else [],
+                }
+            )
+    return differences
+
+
+def report_counts(report: Mapping[str, Any]) -> dict[str, int]:
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "rejected": 0}
+    for entry in report.get("rows", ()):
+        counts[entry["outcome"]] = counts.get(entry["outcome"], 0) + 1
+    return counts
+
+
+def _refuse_unless_may_import(actor: User) -> None:
+    if not may_import_catalogue(actor):
+        raise PermissionRefused(
+            _("Only bureau staff who may edit the catalogue import approval items.")
+        )
+
+
+def catalogue_import_check(
+    *, actor: User, upload, language: str = "", now: datetime | None = None
+) -> CatalogueImport:
+    """Store an uploaded catalogue file and check it (a dry run): the report staff read."""
+    _refuse_unless_may_import(actor)
+    spreadsheet = check_spreadsheet(upload)
+    try:
+        table = read_table_content(spreadsheet.content, spreadsheet.name)
+        map_headers(table.headers)  # a missing column is refused before anything is stored
+    except CatalogueFileError as exc:
+        raise CatalogueFileError(exc.message, field="file") from exc
+    if len(table.rows) > UPLOAD_MAX_ROWS:
+        raise InvalidInput(
+            _("The file has %(count)s rows; import at most %(max)s rows at a time.")
+            % {"count": len(table.rows), "max": UPLOAD_MAX_ROWS},
+            field="file",
+        )
+    result = catalogue_import_table(table=table, dry_run=True)
+    return CatalogueImport.objects.create(
+        file=ContentFile(spreadsheet.content, name=spreadsheet.name),
+        original_name=spreadsheet.name,
+        size=len(spreadsheet.content),
+        sha256=spreadsheet.sha256,
+        language=language or translation.get_language() or "",
+        uploaded_by=actor,
+        uploaded_at=now or timezone.now(),
+        report=report_of(result),
+    )
+
+
+def catalogue_import_recheck(
+    *, actor: User, import_id: int, now: datetime | None = None
+) -> CatalogueImport:
+    """Check a stored file again (after the catalogue changed): a new report to apply."""
+    _refuse_unless_may_import(actor)
+    record = CatalogueImport.objects.filter(pk=import_id).first()
+    if record is None:
+        raise NotVisible(_("There is no such import."))
+    if record.status not in (CatalogueImport.Status.OUTDATED, CatalogueImport.Status.FAILED):
+        raise TransitionRefused(_("Only an import that was not applied can be checked again."))
+    content = _stored_content(record)
+    if hashlib.sha256(content).hexdigest() != record.sha256:
+        raise TransitionRefused(_CHANGED_FILE())
+    result = catalogue_import_table(
+        table=read_table_content(content, record.original_name), dry_run=True
+    )
+    with transaction.atomic():
+        record = CatalogueImport.objects.select_for_update().get(pk=import_id)
+        if record.status not in (CatalogueImport.Status.OUTDATED, CatalogueImport.Status.FAILED):
+            raise TransitionRefused(_("Only an import that was not applied can be checked again."))
+        record.status = CatalogueImport.Status.CHECKED
+        record.report = report_of(result)
+        record.result = {}
+        record.error = ""
+        record.rows_done = record.rows_total = 0
+        record.applied_by = None
+        record.queued_at = record.started_at = record.finished_at = None
+        record.uploaded_at = now or timezone.now()  # the report's date
+        record.language = translation.get_language() or record.language
+        record.save()
+    return record
+
+
+def _CHANGED_FILE() -> str:  # noqa: N802 - a message, translated when raised
+    return _(
+        "The stored file is no longer the one that was checked (its SHA-256 differs). "
+        "Nothing was written; upload the file again."
+    )
+
+
+def _stored_content(record: CatalogueImport) -> bytes:
+    try:
+        with record.file.open("rb") as stored:
+            return stored.read()
+    except OSError as exc:
+        raise CatalogueFileError(
+            _("The stored file “%(file)s” cannot be read: %(error)s")
+            % {"file": record.original_name, "error": exc}
+        ) from exc
+
+
+def catalogue_import_apply(
+    *, actor: User, import_id: int, sha256: str, now: datetime | None = None
+) -> CatalogueImport:
+    """Queue a checked import for the worker. `sha256` is the file the person saw checked."""
+    _refuse_unless_may_import(actor)
+    with transaction.atomic():
+        record = CatalogueImport.objects.select_for_update().filter(pk=import_id).first()
+        if record is None:
+            raise NotVisible(_("There is no such import."))
+        if record.status != CatalogueImport.Status.CHECKED:
+            raise TransitionRefused(
+                _("This import is %(status)s; it cannot be applied again.")
+                % {"status": record.get_status_display()}
+            )
+        if sha256 != record.sha256:
+            raise TransitionRefused(
+                _(
+                    "The report you applied is not the latest check of this file. Read the "
+                    "report below and apply it again."
+                )
+            )
+        if hashlib.sha256(_stored_content(record)).hexdigest() != record.sha256:
+            raise TransitionRefused(_CHANGED_FILE())
+        counts = report_counts(record.report)
+        if not counts["created"] and not counts["updated"]:
+            raise TransitionRefused(
+                _("The check found nothing to create or update: there is nothing to apply.")
+            )
+        record.status = CatalogueImport.Status.QUEUED
+        record.applied_by = actor
+        record.queued_at = now or timezone.now()
+        record.rows_total = counts["created"] + counts["updated"] + counts["unchanged"]
+        record.rows_done = 0
+        record.save()
+        enqueue_after_commit(catalogue_import_task, record.pk)
+    return record
+
+
+class _Progress:
+    """Rows written so far, where the status page reads them while the import runs.
+
+    The rows are written in one transaction, whose own changes no other connection sees
+    until it commits. On PostgreSQL the count goes through a second connection of its own;
+    SQLite (one writer at a time) cannot, and shows the count when the transaction ends.
+    """
+
+    def __init__(self, import_id: int) -> None:
+        self.import_id = import_id
+        self.connection = None
+        if connection.vendor == "postgresql":
+            self.connection = connections.create_connection(DEFAULT_DB_ALIAS)
+        self.written_at = 0.0
+
+    def __call__(self, rows: Sequence[ItemRow]) -> Iterator[ItemRow]:
+        total = len(rows)
+        self._record(0, total)
+        for done, row in enumerate(rows, start=1):
+            yield row
+            if monotonic() - self.written_at >= PROGRESS_INTERVAL_SECONDS:
+                self._record(done, total)
+        self._record(total, total)
+
+    def _record(self, done: int, total: int) -> None:
+        self.written_at = monotonic()
+        if self.connection is None:
+            return
+        table = self.connection.ops.quote_name(CatalogueImport._meta.db_table)
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {table} SET rows_done = %s, rows_total = %s WHERE id = %s",  # noqa: S608
+                    [done, total, self.import_id],
+                )
+        except DatabaseError:  # a progress figure is never worth stopping the import
+            logger.warning("could not record the progress of import %s", self.import_id)
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+
+
+def _finish(import_id: int, status: str, **fields: Any) -> None:
+    CatalogueImport.objects.filter(pk=import_id).update(
+        status=status, finished_at=timezone.now(), **fields
+    )
+
+
+def catalogue_import_run(import_id: int) -> str:
+    """The worker's part: check the stored file again and write it, all of it or nothing.
+
+    Returns the import's status afterwards. Safe to run again: a finished import is left alone,
+    and a run cut short wrote nothing (its transaction never committed).
+    """
+    S = CatalogueImport.Status
+    with transaction.atomic():
+        record = CatalogueImport.objects.select_for_update().filter(pk=import_id).first()
+        if record is None or record.status not in (S.QUEUED, S.RUNNING):
+            return record.status if record else ""
+        record.status = S.RUNNING
+        record.started_at = timezone.now()
+        record.rows_done = 0
+        record.save(update_fields=["status", "started_at", "rows_done"])
+    with translation.override(record.language or settings.LANGUAGE_CODE):
+        try:
+            return _run(record)
+        except Exception:
+            logger.exception("catalogue import %s failed", import_id)
+            _finish(
+                import_id,
+                S.FAILED,
+                error=_("An unexpected error stopped the import; nothing was written."),
+            )
+            raise
+
+
+def _run(record: CatalogueImport) -> str:
+    S = CatalogueImport.Status
+    try:
+        content = _stored_content(record)
+        if hashlib.sha256(content).hexdigest() != record.sha256:
+            _finish(record.pk, S.FAILED, error=_CHANGED_FILE())
+            return S.FAILED
+        table = read_table_content(content, record.original_name)
+    except CatalogueFileError as exc:
+        _finish(record.pk, S.FAILED, error=str(exc.message))
+        return S.FAILED
+    progress = _Progress(record.pk)
+    try:
+        with transaction.atomic():
+            result = catalogue_import_table(table=table, progress=progress)
+            report = report_of(result)
+            differences = report_differences(record.report, report)
+            if differences:
+                transaction.set_rollback(True)
+            else:
+                current = CatalogueImport.objects.select_for_update().get(pk=record.pk)
+                if current.status != S.RUNNING or current.started_at != record.started_at:
+                    transaction.set_rollback(True)  # another run took it over
+                    return current.status
+                written = len(result.created) + len(result.updated) + len(result.unchanged)
+                current.status = S.APPLIED
+                current.result = report
+                current.rows_done = current.rows_total = written
+                current.finished_at = timezone.now()
+                current.save()
+    finally:
+        progress.close()
+    if differences:
+        _finish(
+            record.pk,
+            S.OUTDATED,
+            result={**report, "differences": differences},
+            rows_done=0,
+        )
+        return S.OUTDATED
+    return S.APPLIED
+
+
+# Resumable: should its worker die, the task is run again (PostgreSQL), which is safe, since
+# the run that died wrote nothing. It sends no email; `resumable` only re-queues it.
+@mail.resumable
+@task()
+def catalogue_import_task(import_id: int) -> str:
+    """Apply a checked catalogue import (queued from the back office)."""
+    return catalogue_import_run(import_id)
 
 
 # --- the template ---------------------------------------------------------------------------

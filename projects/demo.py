@@ -31,6 +31,7 @@ from . import catalogue_import
 from .clock import WorkingCalendar
 from .models import (
     ApprovalItem,
+    CalendarYear,
     Department,
     Enterprise,
     Industry,
@@ -457,6 +458,7 @@ def seed_projects(*, today: date | None = None) -> int:
         departments, items = _seed_catalogue()
         _seed_officers(departments)
         enterprises = _seed_enterprises()
+        _seed_calendar_years(today)
         existing = set(
             Project.objects.filter(code__in=PROJECT_CODES).values_list("code", flat=True)
         )
@@ -469,6 +471,20 @@ def seed_projects(*, today: date | None = None) -> int:
         with without_live_signals():
             _run(planner.steps, specs, starts, clock, items, enterprises)
     return len(specs)
+
+
+def _seed_calendar_years(today: date) -> None:
+    """This year confirmed against the State Council's notice; next year still provisional."""
+    CalendarYear.objects.update_or_create(
+        year=today.year,
+        defaults={
+            "confirmed": True,
+            "confirmed_at": timezone.make_aware(datetime(today.year - 1, 11, 4, 10, 0)),
+            "confirmed_by": User.objects.filter(username="staff").first(),
+            "notice": f"国务院办公厅关于{today.year}年部分节假日安排的通知",
+        },
+    )
+    CalendarYear.objects.get_or_create(year=today.year + 1)
 
 
 def _run(steps, specs, starts, clock, items, enterprises) -> None:

@@ -448,6 +448,8 @@ class CalendarYear(models.Model):
         related_name="+",
     )
     notice = models.CharField(_("official notice (title or number)"), max_length=200, blank=True)
+    # When bureau staff were emailed that the year starts unconfirmed: once per year.
+    staff_warned_at = models.DateTimeField(_("staff warned at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("calendar year")
@@ -553,3 +555,70 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return self.body[:40]
+
+
+def _catalogue_import_path(instance, filename: str) -> str:
+    # The stored name never comes from the user.
+    import uuid
+    from pathlib import PurePosixPath
+
+    suffix = PurePosixPath(filename).suffix.lower()[:10]
+    return f"catalogue-imports/{uuid.uuid4().hex}{suffix}"
+
+
+class CatalogueImport(models.Model):
+    """A spreadsheet uploaded in the back office: its dry-run report, then its application.
+
+    The file is checked when uploaded (the report staff read), and applied by the worker in
+    one transaction after checking it again; `sha256` ties the application to the file checked.
+    """
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", _("checked, not applied")
+        QUEUED = "queued", _("waiting to be applied")
+        RUNNING = "running", _("being applied")
+        APPLIED = "applied", _("applied")
+        OUTDATED = "outdated", _("not applied: the catalogue changed since the check")
+        FAILED = "failed", _("not applied: an error")
+
+    file = models.FileField(_("file"), upload_to=_catalogue_import_path, max_length=200)
+    original_name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256 of the file"), max_length=64)
+    language = models.CharField(_("language of the report"), max_length=10, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.CHECKED
+    )
+    # {"rows": [{"row", "code", "outcome", "reasons"}], "ignored_columns": [...]}
+    report = models.JSONField(_("dry-run report"), default=dict)
+    result = models.JSONField(_("result"), default=dict)
+    rows_total = models.PositiveIntegerField(_("rows to write"), default=0)
+    rows_done = models.PositiveIntegerField(_("rows written"), default=0)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("applied by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+
+    class Meta:
+        verbose_name = _("catalogue import")
+        verbose_name_plural = _("catalogue imports")
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,6 +1,8 @@
 """The back office of the catalogue, in Wagtail next to the pages, so the bureau works in one
 place: approval items with their materials, departments with their officers, towns, industries,
-enterprises with their users, and the working-day calendar. Django admin only shows them.
+enterprises with their users, and the working-day calendar with its years (confirmed against
+the official notice or provisional; `calendar_years`); and the import of approval items from a
+spreadsheet (`catalogue_import`, pages in `admin_views`). Django admin only shows them.
 
 Catalogue edits are plain model edits (running approvals keep their own copies and never move),
 checked by the catalogue's rules (`projects.catalogue`), the same the import file meets.
@@ -24,13 +26,17 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from wagtail import hooks
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, ObjectList, Panel
+from wagtail.admin.ui.components import Component
+from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.widgets import HeaderButton
 from wagtail.log_actions import log
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -48,7 +54,9 @@ from portal.errors import DomainError, refusal_shown
 from portal.models import User
 from portal.roles import ENTERPRISE_GROUP_NAME, OFFICERS_GROUP_NAME, is_bureau_staff
 
-from . import catalogue
+from . import admin_views, catalogue
+from . import calendar_years as years
+from .catalogue_import import may_import_catalogue
 from .models import (
     ApprovalItem,
     Department,
@@ -483,6 +491,11 @@ class WorkingDayIndexView(IndexView):
     @property
     def header_buttons(self):
         buttons = super().header_buttons
+        buttons.append(
+            HeaderButton(
+                _("Calendar years"), url=reverse("calendar_years:index"), icon_name="calendar"
+            )
+        )
         if not is_bureau_staff(self.request.user):
             return buttons
         buttons.append(
@@ -493,6 +506,12 @@ class WorkingDayIndexView(IndexView):
             )
         )
         return buttons
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["calendar_warnings"] = years.year_warnings(today=years.today())
+        context["calendar_years_url"] = reverse("calendar_years:index")
+        return context
 
 
 def working_days_import_view(request):
@@ -539,6 +558,8 @@ class WorkingDayViewSet(SnippetViewSet):
     ordering = ["-date"]
     copy_view_enabled = False
     index_view_class = WorkingDayIndexView
+    # The snippet listing, with the warning of an unconfirmed year above it.
+    index_template_name = "projects/admin/working_day_index.html"
     add_view_class = WorkingDayCreateView
     edit_view_class = WorkingDayEditView
     panels = [
@@ -555,15 +576,106 @@ class WorkingDayViewSet(SnippetViewSet):
     ]
 
 
+# --- pages of their own: the catalogue import and the calendar years -------------------------
+
+
+def _menu_item_class(name: str, is_shown: Callable[[object], bool]) -> type[MenuItem]:
+    return type(name, (MenuItem,), {"is_shown": lambda self, request: is_shown(request.user)})
+
+
+class CatalogueImportViewSet(ViewSet):
+    """Upload a spreadsheet, read its dry-run report, apply it in the worker."""
+
+    name = "catalogue_import"
+    url_prefix = "catalogue/import"
+    icon = "upload"
+    menu_label = gettext_lazy("Import from a spreadsheet")
+
+    @cached_property
+    def menu_item_class(self):
+        return _menu_item_class("CatalogueImportMenuItem", may_import_catalogue)
+
+    def get_urlpatterns(self):
+        return [
+            path("", admin_views.CatalogueImportView.as_view(), name="index"),
+            path("template.xlsx", admin_views.catalogue_import_template, name="template"),
+            path("<int:pk>/", admin_views.CatalogueImportDetailView.as_view(), name="detail"),
+            path("<int:pk>/apply/", admin_views.CatalogueImportApplyView.as_view(), name="apply"),
+            path("<int:pk>/check/", admin_views.CatalogueImportRecheckView.as_view(), name="check"),
+            path("<int:pk>/status/", admin_views.catalogue_import_status, name="status"),
+        ]
+
+
+class CalendarYearsViewSet(ViewSet):
+    """Which years of the working-day calendar are confirmed against the official notice."""
+
+    name = "calendar_years"
+    url_prefix = "catalogue/calendar-years"
+    icon = "calendar"
+    menu_label = gettext_lazy("Calendar years")
+
+    @cached_property
+    def menu_item_class(self):
+        return _menu_item_class("CalendarYearsMenuItem", admin_views.may_view_calendar_years)
+
+    def get_urlpatterns(self):
+        return [
+            path("", admin_views.CalendarYearsView.as_view(), name="index"),
+            path("<int:year>/", admin_views.CalendarYearView.as_view(), name="detail"),
+        ]
+
+
+class CalendarWarningPanel(Component):
+    """On the dashboard: a year that runs, or starts within weeks, unconfirmed."""
+
+    name = "calendar_year_warning"
+    order = 50  # above Wagtail's own panels
+    template_name = "projects/admin/calendar_warning_panel.html"
+
+    def __init__(self, warnings: list[years.YearStatus]) -> None:
+        self.warnings = warnings
+
+    def get_context_data(self, parent_context=None):
+        return {
+            "calendar_warnings": self.warnings,
+            "calendar_years_url": reverse("calendar_years:index"),
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def calendar_warning_panel(request, panels) -> None:
+    if not is_bureau_staff(request.user):
+        return
+    warnings = years.year_warnings(today=years.today())
+    if warnings:
+        panels.append(CalendarWarningPanel(warnings))
+
+
+@hooks.register("register_log_actions")
+def calendar_year_log_actions(actions) -> None:
+    actions.register_action(
+        "projects.calendar_year.confirm",
+        gettext_lazy("Confirm the calendar year"),
+        gettext_lazy("Confirmed the calendar year against the official notice"),
+    )
+    actions.register_action(
+        "projects.calendar_year.unconfirm",
+        gettext_lazy("Take back the calendar year's confirmation"),
+        gettext_lazy("Took back the calendar year's confirmation"),
+    )
+
+
 class CatalogueGroup(SnippetViewSetGroup):
     menu_label = gettext_lazy("Catalogue")
     menu_icon = "list-ul"
     menu_order = 250
     items = (
         ApprovalItemViewSet,
+        CatalogueImportViewSet,
         DepartmentViewSet,
         IndustryViewSet,
         WorkingDayViewSet,
+        CalendarYearsViewSet,
         TownViewSet,
         EnterpriseViewSet,
     )
