@@ -6,6 +6,7 @@ from typing import Literal
 from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
 from ninja.pagination import paginate
+from pydantic import BaseModel
 
 from portal.api_schemas import BODY_LIMIT, ID_MAX, problems
 from portal.events import stream_heads
@@ -30,29 +31,34 @@ from .transitions import ACTIONS
 router = Router(tags=["projects"])
 
 
-class Ref(Schema):
+class Out(BaseModel):
+    """An answer built from dicts (never from model objects): plain pydantic validation,
+    without ninja Schema's per-object attribute resolver (a sixth of a list's time)."""
+
+
+class Ref(Out):
     id: int
     name: str
 
 
-class ItemRef(Schema):
+class ItemRef(Out):
     code: str
     name: str
 
 
-class PersonRef(Schema):
+class PersonRef(Out):
     username: str
     name: str
 
 
-class MissingMaterial(Schema):
+class MissingMaterial(Out):
     id: int
     name: str
     key: bool
     due: date | None
 
 
-class ApprovalOut(Schema):
+class ApprovalOut(Out):
     id: int
     item: ItemRef
     department: Ref
@@ -80,7 +86,7 @@ class ApprovalOut(Schema):
     )
 
 
-class ProjectSummary(Schema):
+class ProjectSummary(Out):
     id: int
     code: str
     name: str
@@ -93,7 +99,7 @@ class ProjectSummary(Schema):
     next_due_date: date | None
 
 
-class ProjectDetail(Schema):
+class ProjectDetail(Out):
     id: int
     code: str
     name: str
