@@ -801,6 +801,9 @@ def _action_data(action: ActionItem) -> dict[str, Any]:
         "title": action.title,
         "owner": action.owner_user.get_full_name() if action.owner_user else None,
         "owner_department": action.owner_department.name if action.owner_department else None,
+        "owner_department_en": (
+            action.owner_department.name_en if action.owner_department else None
+        ),
         "due_date": action.due_date,
         "status": action.status,
         "note": action.done_note,

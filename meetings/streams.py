@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -157,7 +158,10 @@ def _finding_added(data: dict[str, Any]) -> str:
 
 def _owned_and_due(sentence: str, data: dict[str, Any]) -> str:
     """An action item's owner and due date after the sentence, where they were recorded."""
-    owner = text(data.get("owner")) or text(data.get("owner_department"))
+    department = text(data.get("owner_department"))
+    if department and translation.get_language() == "en":
+        department = text(data.get("owner_department_en")) or department
+    owner = text(data.get("owner")) or department
     if owner:
         sentence = fill(_("%(sentence)s, owned by %(owner)s"), sentence=sentence, owner=owner)
     due = day(data.get("due_date"))

@@ -342,7 +342,7 @@ def offending(
         if language == "en":
             if upstream is not None and UPSTREAM_FROZEN.fullmatch(text):
                 continue
-            if CJK.search(text) and CJK.search(CJK_ALLOWED.sub(" ", data.remove(text))):
+            if CJK.search(text) and CJK.search(data.remove(CJK_ALLOWED.sub(" ", text))):
                 found.append(text)
             continue
         if not LATIN_WORD.search(text):
@@ -487,8 +487,9 @@ ADMIN_PAGES = [
     "/admin/snippets/projects/approvalitem/",
     "/admin/snippets/projects/department/",
     "/admin/snippets/projects/workingday/",
-    "/admin/workflows/list/",
 ]
+# Only staff manage workflows (an editor is sent back with Wagtail's "no permission" message).
+STAFF_ADMIN_PAGES = ["/admin/workflows/list/"]
 
 
 def walk_role(client: Client, user, language: str, *context) -> Walk:
@@ -505,6 +506,8 @@ def walk_role(client: Client, user, language: str, *context) -> Walk:
         pages += HELPER_PAGES
     if "/admin/" in pages or user.is_superuser:
         pages += ADMIN_PAGES
+        if user.is_superuser or "Bureau staff" in roles:
+            pages += STAFF_ADMIN_PAGES
     seen = {}
     for path in dict.fromkeys(pages):
         seen[path] = walk.get(path)
