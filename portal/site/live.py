@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import weakref
 from datetime import timedelta
 
@@ -39,9 +40,12 @@ class LiveHub:
         self.redis_state: str | None = None  # "up:<run_id>" or "down"
         # Shared by every socket of this process, so hundreds of sockets that see the same
         # stream for the first time cost one query, not hundreds.
-        self.readable: dict[tuple[int, str], tuple[bool, float]] = {}
+        # (user id, stream) -> (allowed, decide again at, expires at), loop times.
+        self.readable: dict[tuple[int, str], tuple[bool, float, float]] = {}
         self.event_ids: dict[tuple[str, int], int] = {}  # (stream, seq) -> event id
         self._pending: dict[tuple, asyncio.Future] = {}
+        self._generations: dict[int, int] = {}  # user id -> times their rights changed
+        self._behind: set[asyncio.Task] = set()  # decisions made again behind an answer
 
     async def _single_flight(self, key: tuple, compute):
         """Run `compute()` once for concurrent callers with the same key."""
@@ -62,20 +66,57 @@ class LiveHub:
         return value
 
     async def may_read(self, user_id: int, stream: str, ttl: float) -> bool:
+        """May this user read this stream: a decision made at most `ttl` seconds ago.
+
+        Past about half its life (give or take a fifth, so that decisions made together are
+        not all made again together) a decision is made again behind the answer, which stays
+        the old one until the new one is in: a stream's first signal decides for every user
+        who hears it, and when all of those had to be made again before the next delivery,
+        hundreds of queries stood between a change and its sockets (bench/realtime.py). A
+        decision older than `ttl` is never used, and a change of the user's rights that
+        reaches them on their own stream forgets theirs (`forget_user`) at once.
+        """
+        key = (user_id, stream)
         now = asyncio.get_running_loop().time()
-        cached = self.readable.get((user_id, stream))
-        if cached is not None and cached[1] > now:
-            return cached[0]
+        cached = self.readable.get(key)
+        if cached is not None:
+            allowed, decide_again_at, expires_at = cached
+            if now < expires_at:
+                if now >= decide_again_at:
+                    self._decide_behind(key, ttl)
+                return allowed
+        return await self._decide(key, ttl)
+
+    async def _decide(self, key: tuple[int, str], ttl: float) -> bool:
+        user_id, stream = key
+        generation = self._generations.get(user_id, 0)
+        started = asyncio.get_running_loop().time()
         allowed = await self._single_flight(
             ("readable", user_id, stream), lambda: _stream_readable(user_id, stream)
         )
-        if len(self.readable) > 100_000:
-            self.readable.clear()
-        self.readable[(user_id, stream)] = (allowed, now + ttl)
+        # Not if the user's rights changed while this was being decided.
+        if self._generations.get(user_id, 0) == generation:
+            if len(self.readable) > 100_000:
+                self.readable.clear()
+            again = ttl * random.uniform(0.4, 0.6)  # noqa: S311 - spreading work, not a secret
+            self.readable[key] = (allowed, started + again, started + ttl)
         return allowed
+
+    def _decide_behind(self, key: tuple[int, str], ttl: float) -> None:
+        if ("readable", *key) in self._pending:
+            return
+        task = asyncio.get_running_loop().create_task(self._decide(key, ttl))
+        self._behind.add(task)
+        task.add_done_callback(self._behind_done)
+
+    def _behind_done(self, task: asyncio.Task) -> None:
+        self._behind.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.warning("deciding stream access failed", exc_info=task.exception())
 
     def forget_user(self, user_id: int) -> None:
         """The user's access changed: decide afresh for every stream."""
+        self._generations[user_id] = self._generations.get(user_id, 0) + 1
         for key in [k for k in self.readable if k[0] == user_id]:
             del self.readable[key]
 

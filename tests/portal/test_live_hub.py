@@ -1,0 +1,97 @@
+"""The hub's decisions on who may read a stream (portal.site.live.LiveHub.may_read): shared by
+a process's sockets, made again behind the answer before they expire, never used past their
+lifetime, and forgotten when the user's rights change."""
+
+import asyncio
+
+import pytest
+
+from portal.site import live
+
+TTL = 60.0
+
+
+@pytest.fixture
+def hub(monkeypatch):
+    hub = live.LiveHub()
+    hub.answers = {}  # (user id, stream) -> what the "database" says now
+    hub.asked = []
+    hub.gate = None  # an asyncio.Event that holds decisions back while unset
+
+    async def decide(user_id, stream):
+        hub.asked.append((user_id, stream))
+        if hub.gate is not None:
+            await hub.gate.wait()
+        return hub.answers.get((user_id, stream), False)
+
+    monkeypatch.setattr(live, "_stream_readable", decide)
+    return hub
+
+
+def age(hub, key, seconds):
+    """Make a cached decision `seconds` older."""
+    allowed, again, expires = hub.readable[key]
+    hub.readable[key] = (allowed, again - seconds, expires - seconds)
+
+
+async def test_one_decision_serves_every_socket_until_it_is_due_again(hub):
+    hub.answers[(1, "project:7")] = True
+    results = await asyncio.gather(*(hub.may_read(1, "project:7", TTL) for _ in range(50)))
+    assert results == [True] * 50
+    assert hub.asked == [(1, "project:7")]  # one query for fifty sockets
+    allowed, again, expires = hub.readable[(1, "project:7")]
+    decided = expires - TTL
+    assert 0.4 * TTL <= again - decided <= 0.6 * TTL  # spread, not all at once
+
+
+async def test_a_decision_due_again_is_answered_at_once_and_renewed_behind(hub):
+    key = (1, "project:7")
+    hub.answers[key] = True
+    await hub.may_read(*key, TTL)
+    age(hub, key, 0.7 * TTL)  # due again, not expired
+    hub.answers[key] = False  # the rights changed, without a user-stream event
+    hub.gate = asyncio.Event()
+    assert await hub.may_read(*key, TTL) is True  # the old answer, without waiting
+    await asyncio.sleep(0)
+    assert len(hub.asked) == 2  # ... and a new decision under way
+    assert await hub.may_read(*key, TTL) is True  # still the old one meanwhile, no second
+    await asyncio.sleep(0)
+    assert len(hub.asked) == 2
+    hub.gate.set()
+    await asyncio.gather(*hub._behind)
+    assert await hub.may_read(*key, TTL) is False
+    assert len(hub.asked) == 2
+
+
+async def test_a_decision_is_never_used_past_its_lifetime(hub):
+    key = (1, "project:7")
+    hub.answers[key] = True
+    await hub.may_read(*key, TTL)
+    age(hub, key, TTL + 1)
+    hub.answers[key] = False
+    assert await hub.may_read(*key, TTL) is False  # decided again before answering
+    assert len(hub.asked) == 2
+
+
+async def test_a_change_of_rights_during_a_decision_is_not_overwritten_by_it(hub):
+    key = (1, "project:7")
+    hub.answers[key] = True
+    hub.gate = asyncio.Event()
+    pending = asyncio.ensure_future(hub.may_read(*key, TTL))
+    await asyncio.sleep(0)
+    hub.forget_user(1)  # e.g. removed from the project while the query ran
+    hub.gate.set()
+    assert await pending is True  # that caller asked before the change
+    assert key not in hub.readable  # but nobody else is answered from it
+    hub.answers[key] = False
+    hub.gate = None
+    assert await hub.may_read(*key, TTL) is False
+
+
+async def test_forgetting_a_user_forgets_only_theirs(hub):
+    for user in (1, 2):
+        hub.answers[(user, "project:7")] = True
+        await hub.may_read(user, "project:7", TTL)
+    hub.forget_user(1)
+    assert (1, "project:7") not in hub.readable
+    assert (2, "project:7") in hub.readable
