@@ -426,7 +426,8 @@ class WorkingDay(models.Model):
         ordering = ["date"]
 
     def __str__(self) -> str:
-        return f"{self.date} {'working' if self.is_working else 'off'} {self.name}".strip()
+        kind = _("working day") if self.is_working else _("day off")
+        return f"{self.date} {kind} {self.name}".strip()
 
 
 class CalendarYear(models.Model):

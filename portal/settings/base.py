@@ -222,7 +222,9 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            # Channels' in-memory layer with its expiry walk amortised (O(N) per broadcast,
+            # not O(N^2)); see portal/site/channel_layers.py.
+            "BACKEND": "portal.site.channel_layers.AmortisedInMemoryChannelLayer",
             "CONFIG": {"capacity": 5000, "expiry": 60, "group_expiry": 9 * 24 * 3600},
         }
     }
@@ -351,6 +353,8 @@ PERIODIC_TASKS = {
     "portal.prune_housekeeping": ("portal.tasks.prune_housekeeping", 3600),
     # 01:00 in Beijing (17:00 UTC): alerts are in the mailbox before the working day starts.
     "projects.deadline_sweep": ("projects.tasks.deadline_sweep", 86400, 17 * 3600),
+    # 08:00 in Beijing: an unconfirmed working-day calendar year, once per year.
+    "projects.calendar_year_warning": ("projects.tasks.calendar_year_warning", 86400, 0),
 }
 
 LOGGING = {
