@@ -36,6 +36,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, ObjectList, Panel
 from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.widgets import HeaderButton
 from wagtail.log_actions import log
@@ -194,6 +195,17 @@ class GuideLinkPanel(HelpPanel):
             return bool(self.content)
 
 
+class YesNoColumn(Column):
+    """A yes/no field as words in the reader's language (Wagtail's own boolean column shows
+    an icon titled "True" / "False")."""
+
+    def __init__(self, model, name: str, **kwargs):
+        super().__init__(name, label=model._meta.get_field(name).verbose_name, **kwargs)
+
+    def get_value(self, instance):
+        return _("yes") if super().get_value(instance) else _("no")
+
+
 class ApprovalItemViewSet(SnippetViewSet):
     model = ApprovalItem
     icon = "list-ul"
@@ -204,8 +216,8 @@ class ApprovalItemViewSet(SnippetViewSet):
         "department",
         "promised_limit_days",
         "statutory_limit_days",
-        "fully_online",
-        "is_active",
+        YesNoColumn(ApprovalItem, "fully_online"),
+        YesNoColumn(ApprovalItem, "is_active"),
     ]
     list_filter = ["department", "fully_online", "is_active"]
     search_fields = ["code", "name", "name_en"]
@@ -552,7 +564,7 @@ class WorkingDayViewSet(SnippetViewSet):
     model = WorkingDay
     icon = "date"
     menu_label = gettext_lazy("Working-day calendar")
-    list_display = ["date", "is_working", "name", "source"]
+    list_display = ["date", YesNoColumn(WorkingDay, "is_working"), "name", "source"]
     list_filter = ["is_working", "source"]
     search_fields = ["name"]
     ordering = ["-date"]
