@@ -48,7 +48,8 @@ def test_embedded_default_is_sqlite_with_immediate_transactions_and_in_memory_la
     assert got["engine"] == "django.db.backends.sqlite3"
     assert got["name"] == str(tmp_path / "db.sqlite3")
     assert got["options"]["transaction_mode"] == "IMMEDIATE"
-    assert got["layer"] == "channels.layers.InMemoryChannelLayer"
+    # Channels' in-memory layer with its expiry walk amortised (tests/portal/test_channel_layer.py)
+    assert got["layer"] == "portal.site.channel_layers.AmortisedInMemoryChannelLayer"
     assert got["language"] == "zh-hans"
     assert got["i18n"] is True
 
