@@ -342,7 +342,13 @@ def offending(
         if language == "en":
             if upstream is not None and UPSTREAM_FROZEN.fullmatch(text):
                 continue
-            if CJK.search(text) and CJK.search(data.remove(CJK_ALLOWED.sub(" ", text))):
+            # Data first (a stored name with a bracketed term in it), or the bracketed terms
+            # first (a term inside text that also contains a shorter stored word).
+            if (
+                CJK.search(text)
+                and CJK.search(CJK_ALLOWED.sub(" ", data.remove(text)))
+                and CJK.search(data.remove(CJK_ALLOWED.sub(" ", text)))
+            ):
                 found.append(text)
             continue
         if not LATIN_WORD.search(text):
