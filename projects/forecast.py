@@ -13,7 +13,15 @@ One forecast for the whole portal (the timeline draws it; later pages may print 
 How long an approval takes comes from a *duration source*: a function approval -> working days,
 or None for "no estimate of its own: keep the promise" (the promised limit, and for a running
 approval its stored due date). The default, `promised`, always says None; `from_table` builds a
-source from figures per item and per department (historical medians, say).
+source from figures per item and per department (historical medians, say). A source whose
+figures count every working day from acceptance to decision, the enterprise's supplement pauses
+included (`counts_pauses` true, as `projects.history` gives them), has a running approval use up
+every working day since its acceptance; otherwise only the days its clock ran count.
+
+`Durations` pairs a likely source (the median) with a cautious one (the 80th percentile):
+`readiness` says when every approval should be decided by each, and whether the cautious date
+falls after the planned start of construction (the project is then *at risk*). `what_if` moves
+one approval's decision later by some working days and says where the last decision goes.
 
 The critical path is the chain that decides when the last approval is decided: start at the
 approval with the latest forecast end and walk back through the prerequisite that finishes last.
@@ -37,6 +45,7 @@ MAX_DAYS = 1000  # a duration beyond this is taken as this (a bad stored or esti
 WINDOW_DAYS = 366 * 10  # stored dates further than this from today are moved to its edge
 
 DurationSource = Callable[[Any], int | None]
+BUILDING = ("construction", "production")  # stages past "ready to build": never at risk
 
 
 def promised(approval) -> int | None:
@@ -55,6 +64,20 @@ def from_table(
         return days if days is not None else by_department.get(approval.department_id)
 
     return source
+
+
+def _no_cases(approvals) -> int:
+    return 0
+
+
+@dataclass(frozen=True)
+class Durations:
+    """How long approvals should take, likely and cautiously, and how many decided cases say so."""
+
+    likely: DurationSource = promised
+    cautious: DurationSource = promised
+    # Decided cases behind the estimates of these (open) approvals; 0 when all keep the promise.
+    cases: Callable[[list], int] = _no_cases
 
 
 @dataclass(frozen=True)
@@ -131,9 +154,16 @@ def forecast(
     today: date,
     calendar: WorkingCalendar,
     duration: DurationSource = promised,
+    slip: Mapping[int, int] | None = None,
 ) -> dict[int, Forecast]:
-    """Approval id -> its forecast (see the module's docstring for the rules)."""
+    """Approval id -> its forecast (see the module's docstring for the rules).
+
+    `slip` (approval id -> working days) decides those open approvals that much later than
+    forecast; their dependents move with them.
+    """
     approvals = list(approvals)
+    slip = slip or {}
+    counts_pauses = bool(getattr(duration, "counts_pauses", False))
     low, high = today - timedelta(days=WINDOW_DAYS), today + timedelta(days=WINDOW_DAYS)
 
     def clamp(day: date) -> date:
@@ -163,18 +193,123 @@ def forecast(
                 end = max(approval.due_date, today)
             else:
                 # The working days left after those already used (the clock is frozen during a
-                # pause, and resumes after today at the earliest).
-                used = read_clock(calendar, approval, today).working_days_used or 0
+                # pause, and resumes after today at the earliest). An estimate that counts the
+                # pauses has used every working day since acceptance.
+                if own is not None and counts_pauses:
+                    used = calendar.count(begin, today)
+                else:
+                    used = read_clock(calendar, approval, today).working_days_used or 0
                 left = days - used
                 end = calendar.nth_after(today, min(left, MAX_DAYS)) if left > 0 else today
-            end = max(clamp(end), begin)
+            end = max(clamp(_slipped(calendar, end, slip.get(approval.pk))), begin)
             result[approval.pk] = Forecast(approval.pk, begin, end, "running", after)
         else:
             begin = clamp(max([today, *(f.ends_on for f in known)]))
             _own, days = days_of(approval)
-            end = clamp(calendar.nth_after(begin, days))
+            end = clamp(_slipped(calendar, calendar.nth_after(begin, days), slip.get(approval.pk)))
             result[approval.pk] = Forecast(approval.pk, begin, end, "forecast", after)
     return {a.pk: result[a.pk] for a in approvals}
+
+
+def _slipped(calendar: WorkingCalendar, end: date, days: int | None) -> date:
+    return calendar.nth_after(end, min(days, MAX_DAYS)) if days and days > 0 else end
+
+
+def finish(forecasts: Mapping[int, Forecast]) -> date | None:
+    """The day by which every approval should be (or was) decided."""
+    return max((f.ends_on for f in forecasts.values()), default=None)
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """When a project should be ready to build: every approval decided, likely and cautiously."""
+
+    likely: date  # every approval decided, with the likely durations (the median)
+    cautious: date  # ... with the cautious ones (the 80th percentile); never before `likely`
+    estimated: bool  # some approval is still open (otherwise both are the real last decision)
+    at_risk: bool  # the cautious date falls after the planned start of construction
+    late_days: int  # working days the cautious date lies after the planned start (0 if not)
+    cases: int  # decided cases behind the estimates (0: every open approval keeps its promise)
+
+
+def readiness(
+    project,
+    approvals: Iterable,
+    graph: Mapping[int, Iterable[int]],
+    *,
+    today: date,
+    calendar: WorkingCalendar,
+    durations: Durations,
+    likely: Mapping[int, Forecast] | None = None,
+) -> Readiness | None:
+    """The project's likely and cautious ready dates and whether its planned start is at risk.
+
+    `likely` is the forecast already made with `durations.likely`, if the caller has one. A
+    project already building, or with no planned start, is never at risk.
+    """
+    approvals = list(approvals)
+    if not approvals:
+        return None
+    if likely is None:
+        likely = forecast(
+            approvals, graph, today=today, calendar=calendar, duration=durations.likely
+        )
+    cautious = forecast(
+        approvals, graph, today=today, calendar=calendar, duration=durations.cautious
+    )
+    likely_on, cautious_on = finish(likely), finish(cautious)
+    cautious_on = max(cautious_on, likely_on)
+    estimated = any(f.estimated for f in likely.values())
+    planned = project.planned_start
+    at_risk = bool(
+        estimated
+        and planned is not None
+        and project.stage not in BUILDING
+        and cautious_on > planned
+    )
+    return Readiness(
+        likely=likely_on,
+        cautious=cautious_on,
+        estimated=estimated,
+        at_risk=at_risk,
+        late_days=calendar.count(planned, cautious_on) if at_risk else 0,
+        cases=durations.cases([a for a in approvals if a.status not in CLOSED]) if estimated else 0,
+    )
+
+
+@dataclass(frozen=True)
+class WhatIf:
+    approval_id: int
+    days: int  # the slip asked about, in working days
+    before: date  # every approval decided, as forecast
+    after: date  # ... with the slip
+    moved: int  # working days the last decision moves (0: the approval had that much slack)
+
+
+def what_if(
+    approvals: Iterable,
+    graph: Mapping[int, Iterable[int]],
+    *,
+    today: date,
+    calendar: WorkingCalendar,
+    duration: DurationSource,
+    approval_id: int,
+    days: int,
+) -> WhatIf:
+    """Where the last decision goes if one open approval is decided `days` working days later."""
+    approvals = list(approvals)
+    before = finish(forecast(approvals, graph, today=today, calendar=calendar, duration=duration))
+    after = finish(
+        forecast(
+            approvals,
+            graph,
+            today=today,
+            calendar=calendar,
+            duration=duration,
+            slip={approval_id: days},
+        )
+    )
+    return WhatIf(approval_id, days, before, after, calendar.count(before, after))
 
 
 def critical_path(forecasts: Mapping[int, Forecast]) -> CriticalPath | None:

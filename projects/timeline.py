@@ -22,11 +22,14 @@ from datetime import date, timedelta
 from .clock import WorkingCalendar
 from .forecast import (
     WINDOW_DAYS,
+    Durations,
     DurationSource,
+    Readiness,
     critical_path,
     forecast,
     prerequisite_graph,
     promised,
+    readiness,
 )
 
 ROW_HEIGHT = 26
@@ -109,6 +112,9 @@ class Timeline:
     late_for_planned_start: int = 0
     critical: list[Bar] = field(default_factory=list)  # the critical path, first step first
     bar_height: int = BAR_HEIGHT
+    # Likely and cautious ready-to-build dates and the risk to the planned start, when the
+    # chart was drawn with `durations`.
+    readiness: Readiness | None = None
 
     @property
     def rows_bottom(self) -> int:
@@ -207,13 +213,18 @@ def build_timeline(
     calendar: WorkingCalendar,
     *,
     duration: DurationSource = promised,
+    durations: Durations | None = None,
 ) -> Timeline | None:
     """The chart of a project's approvals on `today`, or None when it has none.
 
     `duration` says how long an approval not yet decided should take (`projects.forecast`).
+    With `durations` (likely and cautious), the bars and the critical path follow the likely
+    ones and the timeline also says when the project should be ready to build, both ways.
     """
     if not approvals:
         return None
+    if durations is not None:
+        duration = durations.likely
     approvals = order_by_prerequisites(list(approvals))
     graph = prerequisite_graph(approvals)
     forecasts = forecast(approvals, graph, today=today, calendar=calendar, duration=duration)
@@ -321,4 +332,15 @@ def build_timeline(
             calendar.count(project.planned_start, path.ends_on) if on_path and planned else 0
         ),
         critical=[index[approval_id] for approval_id in on_path],
+        readiness=readiness(
+            project,
+            approvals,
+            graph,
+            today=today,
+            calendar=calendar,
+            durations=durations,
+            likely=forecasts,
+        )
+        if durations is not None
+        else None,
     )
