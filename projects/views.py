@@ -36,6 +36,7 @@ from . import permissions as perms
 from . import selectors, services
 from .checklist import material_status, unreviewed_versions
 from .clock import WorkingCalendar
+from .forecast_page import project_forecast
 from .forms import (
     AddItemsForm,
     AdministratorForm,
@@ -53,9 +54,9 @@ from .forms import (
     TransitionForm,
     UploadForm,
 )
+from .history import projects_at_risk
 from .models import Approval, Project
 from .streams import MEMBERSHIP_EVENTS, localized
-from .timeline import build_timeline
 from .transitions import TRANSITIONS
 
 OPEN = list(Approval.OPEN)
@@ -108,8 +109,9 @@ def project_list(request):
         )
     # Sort on the stored earliest due date (overdue ones are the earliest), paginate on the
     # plain filtered rows, and count approvals for the page's 25 projects only.
+    at_risk = projects_at_risk(request.user, queryset, today=today)  # helpers and staff
     queryset = queryset.select_related("enterprise", "town", "lead_helper").order_by(
-        F("next_due").asc(nulls_last=True), "-registered_at", "id"
+        *at_risk.first(), F("next_due").asc(nulls_last=True), "-registered_at", "id"
     )
     page = Paginator(queryset, 25).get_page(request.GET.get("page"))
     ids = [project.pk for project in page]
@@ -139,6 +141,7 @@ def project_list(request):
         ]
         project.overdue = overdue[project.pk]
         project.upcoming = upcoming[project.pk]
+        project.readiness = at_risk.readiness.get(project.pk)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -150,6 +153,7 @@ def project_list(request):
             "query": query.urlencode(),
             "can_register": perms.can_manage_project(request.user),
             "today": today,
+            "at_risk": at_risk,
         },
     )
 
@@ -270,7 +274,7 @@ def _project_page(request, project_id: int, *, refused=None, comment_form=None, 
         "project": project,
         "rows": rows,
         "overview": selectors.project_overview(rows, still_needed),
-        "timeline": build_timeline(project, approvals, summaries, today, calendar),
+        **project_forecast(request.GET, project, approvals, summaries, today, calendar),
         "events": selectors.project_events(user, project),
         "comments": selectors.project_comments(user, project),
         "comment_form": comment_form or CommentForm(),
