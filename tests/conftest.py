@@ -48,6 +48,7 @@ def in_memory_channel_layer(request, settings):
     from portal import realtime
     from portal.site.live import hub
     from projects.clock import forget_calendar_copy
+    from projects.forms import forget_filter_choices
 
     if request.node.get_closest_marker("integration") is None:
         settings.CHANNEL_LAYERS = IN_MEMORY_LAYER
@@ -55,6 +56,7 @@ def in_memory_channel_layer(request, settings):
     hub.readable.clear()
     hub.event_ids.clear()
     forget_calendar_copy()
+    forget_filter_choices()
     realtime._failed_at = 0.0
     yield
 
