@@ -1021,9 +1021,13 @@ def add_gc_argument(parser) -> None:
         help="the garbage collector as daphne runs it (tuned: portal.site.gc_tuning), frozen "
         "(gc.freeze() alone, default thresholds) or Python's default",
     )
+    parser.add_argument(
+        "--gc-thresholds",
+        help="then these thresholds instead (gen0,gen1,gen2), to try others than gc_tuning's",
+    )
 
 
-def apply_gc(choice: str) -> str:
+def apply_gc(choice: str, thresholds: str | None = None) -> str:
     """Set the collector up the way a server process would before its first request: the URL
     conf loaded (every view imported), then portal.site.gc_tuning.settle_heap()."""
     import gc
@@ -1038,6 +1042,8 @@ def apply_gc(choice: str) -> str:
     elif choice == "frozen":
         gc.collect()
         gc.freeze()
+    if thresholds:
+        gc.set_threshold(*(int(n) for n in thresholds.split(",")))
     return f"gc: {choice}, thresholds {gc.get_threshold()}, {gc.get_freeze_count()} frozen objects"
 
 

@@ -91,7 +91,7 @@ def main() -> None:
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
         if not calls:
-            gc_note = apply_gc(args.gc)
+            gc_note = apply_gc(args.gc, args.gc_thresholds)
             staff, helper = Client(), Client()
             staff.force_login(data.staff)
             helper.force_login(data.helper)

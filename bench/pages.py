@@ -169,7 +169,7 @@ def main() -> None:
     with stopwatch(
         f"\ntime {args.runs} x {args.requests} requests per page after {warmup} warm-up"
     ):
-        gc_note = apply_gc(args.gc)
+        gc_note = apply_gc(args.gc, args.gc_thresholds)
         with GcWatch() as collector:
             runs = time_runs(calls, requests=args.requests, warmup=warmup, runs=args.runs)
 
