@@ -310,8 +310,8 @@ def test_the_page_gives_likely_and_cautious_dates_from_the_decided_cases(client,
     )
 
 
-def test_helpers_and_staff_have_projects_at_risk_listed_first_with_a_badge(client, at_risk):
-    for user in (at_risk.staff, at_risk.helper):
+def test_helpers_have_projects_at_risk_listed_first_with_a_badge(client, at_risk):
+    for user in (at_risk.helper,):
         soup = page(client, user, "/en/projects/")
         rows = soup.select("tr[data-project]")
         assert rows[0]["data-project"] == str(at_risk.own.pk)
@@ -321,7 +321,9 @@ def test_helpers_and_staff_have_projects_at_risk_listed_first_with_a_badge(clien
         assert "at risk first" in words(soup.select_one("p.muted"))
         for row in rows[1:]:
             assert row.select_one(".badge--at-risk") is None
-    # The enterprise and officers see no risk badges and keep the overdue-first order.
+    # Staff (every project of the district: no forecast per request), the enterprise and
+    # officers see no risk badges.
+    assert not page(client, at_risk.staff, "/en/projects/").select(".badge--at-risk")
     for user in (at_risk.enterprise, at_risk.officer):
         soup = page(client, user, "/en/projects/")
         assert not soup.select(".badge--at-risk")
@@ -332,8 +334,10 @@ def test_helpers_and_staff_have_projects_at_risk_listed_first_with_a_badge(clien
 def test_a_project_at_risk_on_a_later_page_still_comes_first(client, at_risk):
     # Thirty projects registered later (listed before `own` on the date of registration).
     for _ in range(30):
-        f.project(at_risk.staff, at_risk.ent_b, [at_risk.land], now=at(2026, 10, 1))
-    soup = page(client, at_risk.staff, "/en/projects/")
+        f.project(
+            at_risk.staff, at_risk.ent_b, [at_risk.land], lead=at_risk.helper, now=at(2026, 10, 1)
+        )
+    soup = page(client, at_risk.helper, "/en/projects/")
     assert soup.select("tr[data-project]")[0]["data-project"] == str(at_risk.own.pk)
     assert soup.select_one("nav.pagination, .pagination") is not None
 
