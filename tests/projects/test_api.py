@@ -79,7 +79,7 @@ def test_event_streams_are_readable_by_stream(client, world, role):
         items = public.json()["items"]
         assert [e["seq"] for e in items] == list(range(1, len(items) + 1))
         assert items[-1]["event"] == "approval.received"
-        assert set(items[-1]) == {"stream", "seq", "event", "at", "actor", "data"}
+        assert set(items[-1]) == {"stream", "seq", "event", "at", "actor", "data", "text"}
     me = getattr(world, role)
     assert c.get(f"/api/v1/events?stream=user:{me.pk}").status_code == 200
     someone_else = world.staff if role != "staff" else world.helper

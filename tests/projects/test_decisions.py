@@ -75,8 +75,9 @@ def test_the_page_never_says_provided_beside_nothing_uploaded(client, world):
     client.force_login(world.enterprise)
     html = client.get(f"/projects/{world.own.pk}/").content.decode()
     card = html.split(f'id="approval-{land.pk}"')[1].split("</details>")[0]
-    assert "已提交" not in card and "尚未上传" not in card  # accepted, nothing uploaded
-    assert 'data-state="on_paper"' in card
+    # Accepted with nothing uploaded: handed in on paper, and the file column agrees.
+    assert "尚未上传" not in card
+    assert 'data-state="on_paper"' in card and "纸质" in card
 
 
 # --- acceptance waits for prerequisites ----------------------------------------------------

@@ -268,7 +268,8 @@ ROUTES: dict[str, list[Probe]] = {
         ),
     ],
     "projects/<int:project_id>/approvals/<int:approval_id>/transition/": [
-        _post("approval:act", body=_transition)
+        # Refused: the project page again with what was typed and why (409), nothing changed.
+        _post("approval:act", body=_transition, statuses={"refused": (409,)})
     ],
     "projects/<int:project_id>/materials/<int:material_id>/upload/": [
         _post("material:upload", body=lambda w, r, o: {"file": _pdf()})
@@ -282,6 +283,7 @@ ROUTES: dict[str, list[Probe]] = {
             "project:internal",
             body=lambda w, r, o: {"body": "内部意见", "internal": "on"},
             label="internal comment",
+            statuses={"refused": (409,)},  # the page again, the text kept, the reason shown
         ),
     ],
     "queue/": [_get("staff-or-officer")],
