@@ -55,22 +55,27 @@ class WorkingCalendar:
 
     @classmethod
     def load(cls) -> WorkingCalendar:
-        """The calendar as the database has it now. Services that store due dates use this,
-        inside their transaction; it also refreshes this process's copy once they commit."""
-        calendar = cls.from_exceptions(WorkingDay.objects.values_list("date", "is_working"))
-        transaction.on_commit(lambda: _remember(calendar))
-        return calendar
+        """The calendar as the database has it now: what services that store due dates use,
+        inside their transaction."""
+        return cls.from_exceptions(WorkingDay.objects.values_list("date", "is_working"))
 
     @classmethod
     def current(cls) -> WorkingCalendar:
         """This process's copy, for reading clocks (pages, the API, the live notices): no query
         while it is fresh. A calendar change made in this process is seen at once (saving or
         deleting a WorkingDay forgets the copy when it commits); one made in another process
-        within CALENDAR_COPY_SECONDS. Never use it to compute a date that is stored."""
+        within CALENDAR_COPY_SECONDS (rows written in bulk, as the yearly import does, send
+        no signal: their writer calls forget_calendar_copy when it commits). Never use it to
+        compute a date that is stored."""
         cached = _copy
         if cached is not None and time.monotonic() < cached[0]:
             return cached[1]
-        return cls.load()
+        calendar = cls.load()
+        if transaction.get_connection().in_atomic_block:
+            transaction.on_commit(lambda: _remember(calendar))  # never an uncommitted state
+        else:
+            _remember(calendar)
+        return calendar
 
     def is_working(self, day: date) -> bool:
         if day.weekday() >= 5:

@@ -14,7 +14,7 @@ from portal.errors import PermissionRefused
 from portal.models import User
 
 from .. import permissions as perms
-from ..clock import WorkingCalendar
+from ..clock import WorkingCalendar, forget_calendar_copy
 from ..models import (
     Approval,
     WorkingDay,
@@ -110,6 +110,8 @@ def working_days_import(
         existing = set(WorkingDay.objects.values_list("date", flat=True))
         new = [e for e in calendar_entries_from_library(years) if e.date not in existing]
         WorkingDay.objects.bulk_create(new)
+        # bulk_create sends no signal: tell this process's clocks (WorkingCalendar.current).
+        transaction.on_commit(forget_calendar_copy)
         if new:
             _recompute_running_clocks(actor, now, _("calendar import"))
     return len(new)

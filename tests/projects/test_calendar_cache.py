@@ -21,7 +21,7 @@ FRIDAY = date(2026, 11, 13)
 
 def test_a_fresh_copy_costs_no_query(django_assert_num_queries, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        WorkingCalendar.load()
+        WorkingCalendar.current()
     with django_assert_num_queries(0):
         assert WorkingCalendar.current().is_working(FRIDAY)
 
@@ -40,7 +40,7 @@ def test_a_staff_correction_is_seen_at_once(world, django_capture_on_commit_call
 def test_a_row_saved_or_deleted_directly_is_seen_at_once(django_capture_on_commit_callbacks):
     # The back office's calendar screens save and delete the rows themselves.
     with django_capture_on_commit_callbacks(execute=True):
-        WorkingCalendar.load()
+        WorkingCalendar.current()
     with django_capture_on_commit_callbacks(execute=True):
         WorkingDay.objects.create(date=FRIDAY, is_working=False, name="停工")
     assert not WorkingCalendar.current().is_working(FRIDAY)
@@ -65,7 +65,7 @@ def test_a_yearly_import_is_seen_at_once(world, django_capture_on_commit_callbac
 
 def test_a_rolled_back_change_never_reaches_the_copy(django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        WorkingCalendar.load()
+        WorkingCalendar.current()
     with pytest.raises(RuntimeError), transaction.atomic():
         WorkingDay.objects.create(date=FRIDAY, is_working=False)
         WorkingCalendar.current()  # read inside the doomed transaction
@@ -77,7 +77,7 @@ def test_a_change_made_in_another_process_is_seen_within_the_copys_lifetime(
     monkeypatch, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        WorkingCalendar.load()
+        WorkingCalendar.current()
     # Another process changes the table: no signal here (an UPDATE sends none either).
     WorkingDay.objects.bulk_create([WorkingDay(date=FRIDAY, is_working=False)])
     assert WorkingCalendar.current().is_working(FRIDAY)  # the copy, still fresh
@@ -88,7 +88,7 @@ def test_a_change_made_in_another_process_is_seen_within_the_copys_lifetime(
 
 def test_stored_due_dates_never_come_from_a_stale_copy(world, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        WorkingCalendar.load()
+        WorkingCalendar.current()
     # The calendar changes in another process after this one copied it ...
     WorkingDay.objects.bulk_create([WorkingDay(date=FRIDAY, is_working=False)])
     land = world.approval(world.own, "LAND")
