@@ -289,8 +289,11 @@ def _check(urls, data, args) -> None:
         "helper rows": (helper_list.count("<tr data-project="), min(PAGE_SIZE, mine)),
         "staff page approvals": (staff_page.count("<tr data-approval="), args.approvals),
         "enterprise page approvals": (enterprise_page.count("<tr data-approval="), args.approvals),
-        # Staff see the internal stream and may write internal comments; the enterprise not.
-        "staff page internal": ("event--internal" in staff_page, True),
+        # Staff see the internal stream or may write internal comments; the enterprise not.
+        "staff page internal": (
+            "event--internal" in staff_page or 'name="internal"' in staff_page,
+            True,
+        ),
         "enterprise page internal": (
             "event--internal" in enterprise_page or 'name="internal"' in enterprise_page,
             False,
