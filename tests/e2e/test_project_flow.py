@@ -142,9 +142,7 @@ def test_supplement_requested_sent_reviewed_and_approved(
     ask.get_by_role("button", name="Ask for a supplement").click()
     expect(flash(officer)).to_contain_text("Supplement requested for")
     expect(status_cell(officer, approval)).to_have_text("supplement requested")
-    expect(card_of(officer, approval).locator("summary")).to_contain_text(
-        "supplement requested"
-    )
+    expect(card_of(officer, approval).locator("summary")).to_contain_text("supplement requested")
     expect(card_of(officer, approval)).to_contain_text("The application form is not signed.")
 
     # 3. The enterprise (context B) sees what is needed, uploads it and sends the supplement.
