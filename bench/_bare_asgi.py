@@ -2,8 +2,11 @@
 
     python -m daphne -b 127.0.0.1 -p PORT bench._bare_asgi:application
 
-Every websocket joins the group "bench" and forwards what is sent to it as JSON, the way the
-portal's consumer forwards an event. `POST /send` with an event as its JSON body makes the
+Every websocket joins the groups named in its `?groups=a.b.c` query (the group "bench" when it
+names none) and forwards what is sent to them as JSON, the way the portal's consumer forwards
+an event; bench/realtime.py gives each bare socket one group per stream its portal
+counterpart's user may read, so that each change reaches as many sockets on both sides.
+`POST /send` with `{"group", "event"}` (or an event alone, for the group "bench") makes the
 group_send inside this process (the in-memory layer is per process) and answers `{"t0"}`, the
 wall-clock time just before the group_send (where the baseline's latency starts, as the
 portal's starts at its commit); `GET` answers 200 (ready).
@@ -17,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from urllib.parse import parse_qs
 
 import django
 from django.conf import settings
@@ -83,7 +87,14 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 
 class BareConsumer(AsyncJsonWebsocketConsumer):
-    groups = [GROUP]  # joined before the handshake is accepted, as the portal's consumer does
+    async def websocket_connect(self, message):
+        # Joined before the handshake is accepted, as the portal's consumer does.
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        names = [g for g in (query.get("groups") or [""])[0].split(".") if g] or [GROUP]
+        for group in names:
+            await self.channel_layer.group_add(group, self.channel_name)
+        self.groups = names  # left on disconnect
+        await self.accept()
 
     async def bench_event(self, message):
         await self.send_json({"type": "event", **message["event"]})
@@ -100,9 +111,10 @@ async def http_app(scope, receive, send):
             break
     status, answer = 200, {"ok": True}
     if scope["method"] == "POST" and scope["path"] == "/send":
-        event = json.loads(body)
+        request = json.loads(body)
+        group, event = request.get("group", GROUP), request.get("event", request)
         answer["t0"] = time.time()
-        await get_channel_layer().group_send(GROUP, {"type": "bench.event", "event": event})
+        await get_channel_layer().group_send(group, {"type": "bench.event", "event": event})
     elif scope["method"] != "GET":
         status = 405
     await send(

@@ -71,11 +71,12 @@ def serve_bare() -> None:
     layer = get_channel_layer()
     reply(ready=True)
     for line in sys.stdin:
-        event = json.loads(line)
+        request = json.loads(line)
+        group, event = request.get("group", GROUP), request.get("event", request)
         t0 = time.time()
         try:
             # As a synchronous service sends after commit (portal/realtime.py).
-            async_to_sync(layer.group_send)(GROUP, {"type": "bench.event", "event": event})
+            async_to_sync(layer.group_send)(group, {"type": "bench.event", "event": event})
         except Exception as error:  # noqa: BLE001
             reply(error=f"{type(error).__name__}: {error}")
             continue

@@ -11,9 +11,12 @@ Two modes, each against a baseline measured in the same run on the same process 
   changes come from the web (the API on one of the processes, in turn) and from the worker
   (projects.services.approval_transition in a separate process, _realtime_sender.py), one in
   two each (--web-share). Skipped, with a note, when PostgreSQL or Redis cannot be reached.
-The baseline (_bare_asgi.py) is a consumer that joins one group and forwards what it gets,
-and a group_send of an event-sized message, made the same ways (over HTTP on a process, or by a
-separate process through Redis).
+The baseline (_bare_asgi.py) is a consumer that joins the groups it is given and forwards
+what it gets, and a group_send of an event-sized message, made the same ways (over HTTP on a
+process, or by a separate process through Redis). Each bare socket joins one group per stream
+its portal counterpart's user may read, and each bare change goes to its portal change's
+stream's group: both sides deliver the same changes to the same number of sockets, the
+baseline without deciding anyone's access.
 
 What is measured, so that the two sides compare like with like:
 - latency from the commit to a socket having the event: the portal's clock starts when its
@@ -27,8 +30,11 @@ What is measured, so that the two sides compare like with like:
   enterprises, so the portal decides access per user, as it does in service. Each socket must
   get every event of the streams its user may read, exactly once, and nothing else: missing,
   duplicated, unexpected and leaked (a stream the user may not read) events are counted;
-- --changes changes one at a time (the next when every reader has the last one), then
-  --bursts bursts of --burst-size changes made back to back; p50/p99/max over all deliveries;
+- --first changes (one per stream by default) reported apart: the first signal of a stream in
+  a freshly started process decides every listening user's access, a cost a long-running
+  process pays once per user and stream; then --changes changes one at a time (the next when
+  every reader has the last one), then --bursts bursts of --burst-size changes made back to
+  back; p50/p99/max over all those deliveries;
 - --runs runs, portal and baseline in each (in turns: which goes first alternates), each
   scenario on freshly started daphne processes; every figure is printed as min / median / max
   over the runs, and the ratios are taken within each run;
@@ -82,6 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
         "rest are second tabs)",
     )
     parser.add_argument("--changes", type=int, default=500, help="changes made one at a time")
+    parser.add_argument(
+        "--first",
+        type=int,
+        default=-1,
+        help="changes made first, one at a time, and reported apart: each stream's first signal "
+        "in a freshly started process decides every listening user's access (default: one per "
+        "stream)",
+    )
     parser.add_argument("--bursts", type=int, default=25, help="bursts of changes")
     parser.add_argument("--burst-size", type=int, default=20, help="changes per burst")
     parser.add_argument(
@@ -138,6 +152,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--changes and --bursts must be >= 0, --burst-size >= 1")
     if not 0 <= args.web_share <= 1:
         parser.error("--web-share is a share, from 0 to 1")
+    if args.first < 0:
+        args.first = args.streams
     if not args.users:
         args.users = max(1, args.clients * 4 // 5)
     args.users = min(args.users, args.clients)
@@ -220,6 +236,7 @@ def run_child(mode: str, args: argparse.Namespace, env: dict) -> dict | None:
         "--clients": args.clients,
         "--users": args.users,
         "--changes": args.changes,
+        "--first": args.first,
         "--bursts": args.bursts,
         "--burst-size": args.burst_size,
         "--streams": args.streams,
@@ -240,7 +257,7 @@ def run_child(mode: str, args: argparse.Namespace, env: dict) -> dict | None:
         command += [option, str(value)]
     if args.keep_logs:
         command.append("--keep-logs")
-    changes = args.changes + args.bursts * args.burst_size
+    changes = args.first + args.changes + args.bursts * args.burst_size
     # Generous but bounded: per run two scenarios of connecting, changing and draining.
     limit = 600 + args.runs * 2 * (
         args.clients * 0.2 + changes * (1.0 + args.pause) + args.settle + args.drain + 60
@@ -288,7 +305,9 @@ FIGURES = (
     ("bursts: p50 ms", ("burst", "p50"), 1),
     ("bursts: p99 ms", ("burst", "p99"), 1),
     ("bursts: max ms", ("burst", "max"), 0),
-    ("all: p99 ms", ("all", "p99"), 1),
+    ("all but the first: p99 ms", ("all", "p99"), 1),
+    ("first of each stream: p50 ms", ("first", "p50"), 1),
+    ("first of each stream: max ms", ("first", "max"), 0),
 )
 
 
@@ -339,9 +358,10 @@ def print_summary(results: dict[str, dict], args: argparse.Namespace) -> None:
         print("\nno mode ran")
         return
     print(
-        f"\n== summary: {args.clients} sockets of {args.users} users, {args.changes} changes one "
-        f"at a time and {args.bursts} bursts of {args.burst_size}, over {args.streams} streams; "
-        "latency from the commit (portal) or the group_send (baseline) to a socket"
+        f"\n== summary: {args.clients} sockets of {args.users} users; {args.first} first changes "
+        f"(one per stream, reported apart), then {args.changes} changes one at a time and "
+        f"{args.bursts} bursts of {args.burst_size}, over {args.streams} streams; latency from "
+        "the commit (portal) or the group_send (baseline) to a socket"
     )
     for mode, result in results.items():
         procs = result["runs"][0]["portal"]["processes"] if result["runs"] else "?"
@@ -427,7 +447,7 @@ def run_phase(args: argparse.Namespace) -> None:
         db = setup_django()
     print(f"database: {db.description}", flush=True)
     logdir = Path(tempfile.mkdtemp(prefix="realtime-logs-"))
-    per_run = args.changes + args.bursts * args.burst_size
+    per_run = args.first + args.changes + args.bursts * args.burst_size
     try:
         with stopwatch(
             f"data set, {args.users} users, {args.clients} sessions, {args.runs} x {per_run} "
@@ -466,7 +486,8 @@ def run_phase(args: argparse.Namespace) -> None:
                         env=env,
                         logdir=logdir,
                         args=args,
-                        fixture=fixture if side == "portal" else None,
+                        fixture=fixture,
+                        portal=side == "portal",
                         plan=plan,
                         mode=mode,
                     )
@@ -907,11 +928,17 @@ class HttpPoster:
             self.conn.close()
 
 
-def bare_event(n: int) -> dict:
-    """An event the size and shape of an approval event, in a stream of its own."""
+def bare_group(stream: str) -> str:
+    """The bare baseline's group for a stream (group names take no colon)."""
+    return "s-" + stream.replace(":", "-")
+
+
+def bare_event(stream: str, seq: int) -> dict:
+    """An event the size and shape of an approval event, with the portal change's key."""
+    n = seq
     return {
-        "stream": "bare:1",
-        "seq": n,
+        "stream": stream,
+        "seq": seq,
         "event": "approval.supplemented",
         "at": datetime.now(UTC).isoformat(),
         "actor": "bench-staff",
@@ -949,13 +976,13 @@ async def scenario(
     env: dict,
     logdir: Path,
     args: argparse.Namespace,
-    fixture: Fixture | None,
+    fixture: Fixture,
+    portal: bool,
     plan: list[Change],
     mode: str,
 ) -> Outcome:
     """Start the servers and the socket clients, make the changes, count what arrived."""
     outcome = Outcome(label, processes, args.clients)
-    portal = fixture is not None
     tag = "portal" if portal else "bare"
     servers: list[Server] = []
     clients: list[ClientProcess] = []
@@ -976,7 +1003,12 @@ async def scenario(
         shares: list[list[dict]] = [[] for _ in range(args.client_procs)]
         for i in range(args.clients):
             url = servers[i % processes].url.replace("http://", "ws://") + "/ws/events/"
-            cookie, streams = fixture.sockets[i] if portal else (None, None)
+            cookie, streams = fixture.sockets[i]
+            if not portal:
+                # The same streams as the portal's socket i, one bare group each, so that each
+                # change reaches as many sockets on both sides (none are asked for permission).
+                cookie = None
+                url += "?groups=" + ".".join(bare_group(stream) for stream in streams)
             shares[i % args.client_procs].append({"url": url, "cookie": cookie, "streams": streams})
         hello = json.dumps({"type": "resume", "after": {}}) if portal else None
         started = time.perf_counter()
@@ -1048,8 +1080,12 @@ async def scenario(
                 request = {"approval_id": step.approval_id, "action": step.action}
                 request["payload"] = step.payload
             else:
-                key = f"bare:1 {i + 1}"
-                body = request = bare_event(i + 1)
+                step = plan[i]
+                key = f"{step.stream} {step.seq}"
+                body = request = {
+                    "group": bare_group(step.stream),
+                    "event": bare_event(step.stream, step.seq),
+                }
                 path = "/send"
             expect(key)
             if by_web:
@@ -1090,8 +1126,16 @@ async def scenario(
                     asyncio.gather(*(waiting[k].wait() for k in keys)), args.timeout
                 )
 
+        first_keys: set[str] = set()
+        with stopwatch(f"{args.first} first changes, one at a time"):
+            for i in range(args.first):
+                key = await make(i)
+                if key is not None:
+                    first_keys.add(key)
+                    await wait_for([key])
+                await asyncio.sleep(args.pause)
         with stopwatch(f"{args.changes} changes one at a time"):
-            for i in range(args.changes):
+            for i in range(args.first, args.first + args.changes):
                 key = await make(i)
                 if key is not None:
                     single_keys.add(key)
@@ -1099,7 +1143,7 @@ async def scenario(
                 await asyncio.sleep(args.pause)
         with stopwatch(f"{args.bursts} bursts of {args.burst_size} changes"):
             for b in range(args.bursts):
-                first = args.changes + b * args.burst_size
+                first = args.first + args.changes + b * args.burst_size
                 keys = [await make(i) for i in range(first, first + args.burst_size)]
                 await wait_for([k for k in keys if k is not None])
                 await asyncio.sleep(max(0.2, args.pause))
@@ -1127,10 +1171,13 @@ async def scenario(
                 else:
                     outcome.no_commit_stamp += 1
         reports = [await c.report({k: t0s[k] for k in made if k in t0s}, 300) for c in clients]
-        samples: dict[str, list[float]] = {"single": [], "burst": [], "all": []}
+        samples: dict[str, list[float]] = {"first": [], "single": [], "burst": [], "all": []}
         per_key: dict[str, list[float]] = {}
         for report in reports:
             for key, values in report["latencies"].items():
+                if key in first_keys:
+                    samples["first"] += values
+                    continue
                 part = "single" if key in single_keys else "burst"
                 samples[part] += values
                 samples["all"] += values
@@ -1142,7 +1189,9 @@ async def scenario(
             for kind, n in report["other_messages"].items():
                 outcome.other_messages[kind] = outcome.other_messages.get(kind, 0) + n
             outcome.client_cpu_seconds += report["cpu_seconds"]
-        outcome.late = sum(1 for v in samples["all"] if v > LATE_SECONDS * 1000)
+        outcome.late = sum(
+            1 for part in ("first", "all") for v in samples[part] if v > LATE_SECONDS * 1000
+        )
         outcome.stats = {part: stats(values) for part, values in samples.items()}
         order = {key: n for n, key in enumerate(made)}
         outcome.slowest = [
@@ -1185,11 +1234,17 @@ def print_outcome(o: Outcome) -> None:
         f"{o.rss_end_kb // 1024} MB at the end"
     )
     rows = []
-    for part in ("single", "burst", "all"):
+    names = {
+        "first": "first of each stream",
+        "single": "one at a time",
+        "burst": "bursts",
+        "all": "all but the first",
+    }
+    for part in ("first", "single", "burst", "all"):
         s = o.stats.get(part) or {}
         rows.append(
             (
-                {"single": "one at a time", "burst": "bursts", "all": "all"}[part],
+                names[part],
                 s.get("n", 0),
                 _fmt(s.get("p50")),
                 _fmt(s.get("p90")),
