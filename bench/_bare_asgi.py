@@ -81,12 +81,20 @@ def configure() -> None:
 
 configure()
 
+from channels.consumer import get_handler_name  # noqa: E402
 from channels.generic.websocket import AsyncJsonWebsocketConsumer  # noqa: E402
 from channels.layers import get_channel_layer  # noqa: E402
 from channels.routing import ProtocolTypeRouter  # noqa: E402
 
 
 class BareConsumer(AsyncJsonWebsocketConsumer):
+    if os.environ.get("BENCH_BARE_DISPATCH") == "direct":
+        # As the portal's consumer: no hop to the sync thread to close database connections
+        # before every message (Channels' default, which a bare app without a database
+        # pays too). bench/realtime.py --bare-dispatch direct.
+        async def dispatch(self, message):
+            await getattr(self, get_handler_name(message))(message)
+
     async def websocket_connect(self, message):
         # Joined before the handshake is accepted, as the portal's consumer does.
         query = parse_qs(self.scope.get("query_string", b"").decode())

@@ -16,7 +16,8 @@ what it gets, and a group_send of an event-sized message, made the same ways (ov
 process, or by a separate process through Redis). Each bare socket joins one group per stream
 its portal counterpart's user may read, and each bare change goes to its portal change's
 stream's group: both sides deliver the same changes to the same number of sockets, the
-baseline without deciding anyone's access.
+baseline without deciding anyone's access. --bare-dispatch direct also spares the baseline's
+consumer Channels' hop to the sync thread before every message, as the portal's consumer is.
 
 What is measured, so that the two sides compare like with like:
 - latency from the commit to a socket having the event: the portal's clock starts when its
@@ -125,6 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--connect-concurrency", type=int, default=10, help="handshakes at once per client process"
+    )
+    parser.add_argument(
+        "--bare-dispatch",
+        choices=("stock", "direct"),
+        default="stock",
+        help="the baseline consumer's dispatch: Channels' own (a hop to the sync thread before "
+        "every message) or direct, as the portal's consumer dispatches",
     )
     parser.add_argument(
         "--bare-layer",
@@ -250,6 +258,7 @@ def run_child(mode: str, args: argparse.Namespace, env: dict) -> dict | None:
         "--drain": args.drain,
         "--connect-concurrency": args.connect_concurrency,
         "--bare-layer": args.bare_layer,
+        "--bare-dispatch": args.bare_dispatch,
     }
     command = [sys.executable, str(Path(__file__).resolve()), "--phase", mode]
     command += ["--result", str(result_path)]
@@ -499,7 +508,10 @@ def run_phase(args: argparse.Namespace) -> None:
             for prefix in prefixes:
                 forget_redis_keys(os.environ["REDIS_URL"], prefix)
         roles = ", ".join(f"{n} {role}" for role, n in fixture.roles.items())
-        notes = [f"the portal's sockets: {roles}; {fixture.users} distinct users"]
+        notes = [
+            f"the portal's sockets: {roles}; {fixture.users} distinct users",
+            f"the baseline consumer's dispatch: {args.bare_dispatch}",
+        ]
         if mode == "embedded":
             notes.append(f"channel layer: the portal's {portal_layer}, the baseline's {bare_layer}")
         Path(args.result).write_text(json.dumps({"runs": runs, "notes": notes}))
