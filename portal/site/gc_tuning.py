@@ -1,24 +1,28 @@
 """The garbage collector of the long-running processes (daphne, the task worker), in one place.
 
-Why: after start-up a daphne process holds a large heap of objects that live as long as it
-does (Django, Wagtail, the URL conf, compiled templates, translations: several hundred
-thousand objects). CPython's full collection walks all of them every time, and with the
-default thresholds (700, 10, 10) one ran every few changes under load, pausing the event loop
-for 150-290 ms each (66-97 ms in a bare Channels app), so the deliveries it hit had twice the
-p99 of the others, and the in-process API's p95 showed the same pauses (bench/realtime.py and
-bench/api.py, issue 15).
+Why: after start-up a server process holds a large heap of objects that live as long as it
+does (Django, Wagtail, the URL conf, compiled templates, translations: about 240,000 objects).
+CPython's full collection walks all of them every time; with the default thresholds (700, 10,
+10) one ran every few dozen requests, for 150-800 ms each on a busy 2-core machine. In
+bench/api.py (5,000 projects, 1,500 requests) the collector ran 23 full passes, 7.4 s in all,
+the longest 655 ms, and the staff project list's p95 was 6 to 9 times its median; the live
+deliveries they hit had twice the p99 of the others (issue 15).
 
 What: once start-up is over, `settle_heap()` collects what start-up left behind and freezes the
 survivors (`gc.freeze()`: moved to a permanent generation that collections never walk), then
 raises the thresholds so that young objects (a request's, a message's) are collected in larger,
 rarer batches. Freezing alone makes full collections cheap but, since the long-lived heap they
-compare against is now small, more frequent; the raised second and third thresholds keep them
-rare. Reference cycles are still collected: only their timing changes, and the memory they
-hold in between is bounded by the gen-0 threshold (tens of thousands of objects).
+compare against is now small, more frequent (11 instead of 3 in the run above); with the
+raised thresholds none ran in 1,500 API requests, and in bench/pages.py (project pages of
+185 KB) the collector's time fell from 2.5 s to 1.4 s and its longest pause from 92-205 ms
+(other settings tried: 700/2,000/5,000/20,000 young objects) to 63 ms. Reference cycles are
+still collected: only their timing changes, and what they hold in between is bounded by the
+young generation's threshold.
 
 Where: `portal/site/asgi.py` calls it when the ASGI application is built (daphne, and anything
-else that serves it); the task worker (`manage.py db_worker`) calls it before its first task
-(`connect_worker()` in `SiteConfig.ready()`). bench/api.py calls it as the server would.
+else that serves it), after loading the URL conf; the task worker (`manage.py db_worker`)
+calls it before its first task (`connect_worker()` in `SiteConfig.ready()`). bench/api.py,
+pages.py and cms.py call it as a server would (`--gc`).
 """
 
 from __future__ import annotations
@@ -28,8 +32,9 @@ import sys
 
 # gen0: collect the young generation after this many net allocations (default 700);
 # gen1, gen2: collect the older generations after this many collections of the one below
-# (defaults 10, 10). Chosen with bench/api.py (in-process p95) and bench/realtime.py (live p99).
-THRESHOLDS = (20_000, 20, 50)
+# (defaults 10, 10; a full pass also waits until a quarter of the long-lived heap is new).
+# Chosen with bench/api.py and bench/pages.py (--gc frozen --gc-thresholds ...).
+THRESHOLDS = (10_000, 10, 10)
 
 _settled = False
 
