@@ -38,6 +38,15 @@ class Department(Bilingual):
     short_name = models.CharField(_("short name"), max_length=40)
     level = models.CharField(_("level"), max_length=10, choices=Level.choices)
     head = models.CharField(_("head"), max_length=100, blank=True)
+    # The person the escalation ladder reaches as "the department head" (a signed-in officer).
+    head_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="headed_departments",
+        verbose_name=_("head (account)"),
+    )
     officers = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,
@@ -274,6 +283,9 @@ class Project(Bilingual):
         verbose_name=_("other helpers"),
     )
     leading_official = models.CharField(_("leading official"), max_length=100, blank=True)
+    # Given to the enterprise on registration: with the project code it opens the public
+    # progress lookup (办件查询) without an account. Stored as a digest only.
+    enquiry_code_hash = models.CharField(max_length=128, blank=True, editable=False)
     description = models.TextField(_("description"), blank=True)
     registered_at = models.DateTimeField(_("registered at"))
     # The earliest due date of its open approvals, kept by the services: lists sort on it

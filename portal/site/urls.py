@@ -90,6 +90,8 @@ urlpatterns += i18n_patterns(
     ),
     path("", include("projects.urls")),
     path("", include("meetings.urls")),
+    path("", include("supervision.urls")),
+    path("", include("reports.urls")),
     # The public portal (cms): guides from the catalogue, search, feeds; the policy library is
     # a Wagtail page, named here for the navigation.
     path("policies/", wagtail_views.serve, {"path": "policies/"}, name="policy_index"),

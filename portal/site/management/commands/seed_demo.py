@@ -5,6 +5,7 @@ from cms.demo import delete_pages, delete_public_pages, seed_home_pages, seed_pu
 from meetings.demo import delete_meetings, seed_meetings
 from portal.demo import DEMO_ACCOUNTS, delete_accounts, seed_accounts
 from projects.demo import delete_projects, seed_projects
+from supervision.demo import delete_supervision, seed_supervision
 
 
 class Command(BaseCommand):
@@ -17,6 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, password: str, reset: bool, **options):
         with transaction.atomic():
             if reset:
+                # Cases point at meetings' action items, projects and accounts: first of all.
+                delete_supervision()
                 # Meetings point at the projects and accounts: they go first.
                 delete_meetings()
                 # Projects point at the demo accounts (helpers, actors): they go first.
@@ -30,6 +33,8 @@ class Command(BaseCommand):
             # After the catalogue: policies link to its approval items.
             seed_public_pages()
             meetings_added = seed_meetings()
+            # After the projects and meetings: cards, cases and ratings are about them.
+            seed_supervision()
         if options["verbosity"]:
             self.stdout.write(
                 self.style.SUCCESS(f"Demo data ready. Logins (password: {password}):")
