@@ -78,6 +78,21 @@ class EventType:
     ends_session: bool = False
     sentence: Callable[[dict[str, Any]], str] | None = None
     unnamed: str | Promise | None = None
+    # Who is told of it, and why: `notify(event_row)` -> [(user_id, reason code), ...]; the
+    # notification centre writes one notification per event and person (see NotificationReason).
+    notify: Callable[[Any], Iterable[tuple[int, str]]] | None = None
+
+
+@dataclass(frozen=True)
+class NotificationReason:
+    """Why a person is told of an event ("a decision on your project", "a case assigned to
+    you"); each person chooses per reason how email reaches them (the portal always shows it).
+    `email` is the default: "immediate", "digest" (08:30 on working days) or "off"."""
+
+    code: str
+    label: str | Promise
+    email: str = "immediate"
+    description: str | Promise = ""
 
 
 @dataclass
@@ -85,6 +100,7 @@ class _Registry:
     kinds: dict[str, StreamKind] = field(default_factory=dict)
     event_types: dict[str, EventType] = field(default_factory=dict)
     socket_groups: list[Callable[[Any], list[str]]] = field(default_factory=list)
+    reasons: dict[str, NotificationReason] = field(default_factory=dict)
 
 
 _registry = _Registry()
@@ -109,6 +125,18 @@ def register_socket_groups(provider: Callable[[Any], list[str]]) -> None:
     """`provider(user)`: the groups a user's socket joins besides their own and their role's."""
     if provider not in _registry.socket_groups:
         _registry.socket_groups.append(provider)
+
+
+def register_reasons(reasons: Iterable[NotificationReason]) -> None:
+    for reason in reasons:
+        existing = _registry.reasons.get(reason.code)
+        if existing is not None and existing != reason:
+            raise ValueError(f"notification reason {reason.code!r} is registered twice")
+        _registry.reasons[reason.code] = reason
+
+
+def notification_reasons() -> dict[str, NotificationReason]:
+    return dict(_registry.reasons)
 
 
 def stream_kinds() -> dict[str, StreamKind]:

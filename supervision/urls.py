@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("supervision.urls_cases")),
+    path("", include("supervision.urls_board")),
+    path("", include("supervision.urls_ratings")),
+]

@@ -28,6 +28,8 @@ from portal.services import (
 from portal.two_factor import token_refusal
 from projects.api import router as projects_router
 from projects.selectors import user_summary
+from supervision.api import router as cases_router
+from supervision.api_ratings import router as ratings_router
 
 NUL = "\x00"
 NUL_REFUSED = "Null characters are not allowed."  # as Django's forms say
@@ -306,3 +308,5 @@ def list_events(
 
 api.add_router("", projects_router)
 api.add_router("", meetings_router)
+api.add_router("", cases_router)
+api.add_router("", ratings_router)

@@ -1,0 +1,24 @@
+"""The case streams (`case:<id>`) and the event types of cases, cards and ratings.
+
+Registered once, in `SupervisionConfig.ready()` through `register()`: the case stream kind and
+its event types (this module), the cards' and escalation steps' event types
+(`card_events.py`) and the ratings' (`rating_events.py`).
+"""
+
+from __future__ import annotations
+
+from portal.streams import register_event_types, register_reasons
+
+from . import card_events, rating_events
+
+EVENT_TYPES: list = []
+REASONS: list = []
+
+
+def register() -> None:
+    register_event_types(EVENT_TYPES)
+    register_event_types(card_events.EVENT_TYPES)
+    register_event_types(rating_events.EVENT_TYPES)
+    register_reasons(REASONS)
+    register_reasons(card_events.REASONS)
+    register_reasons(rating_events.REASONS)
