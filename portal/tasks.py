@@ -25,3 +25,8 @@ def prune_housekeeping() -> None:
     # Records of emails sent by a task matter only while that task may still run again.
     SentEmail.objects.filter(sent_at__lt=now - timedelta(days=7)).delete()
     call_command("prune_db_task_results", min_age_days=7, verbosity=0)
+
+
+@task()
+def send_notification_digests() -> None:
+    """The daily email digest of notifications (built by the notification centre)."""

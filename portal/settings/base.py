@@ -357,6 +357,12 @@ PERIODIC_TASKS = {
     "projects.deadline_sweep": ("projects.tasks.deadline_sweep", 86400, 17 * 3600),
     # 08:00 in Beijing: an unconfirmed working-day calendar year, once per year.
     "projects.calendar_year_warning": ("projects.tasks.calendar_year_warning", 86400, 0),
+    # Every hour: the supervision sweep does each working day's cards, ladder steps and case
+    # stage checks once (keyed by date), so a missed hour or a second scheduler changes nothing.
+    "supervision.daily_sweep": ("supervision.tasks.daily_sweep", 3600),
+    # Every 15 minutes: the daily digests go out from 08:30 Beijing time on working days, once
+    # per person and day.
+    "portal.notification_digests": ("portal.tasks.send_notification_digests", 900),
 }
 
 LOGGING = {
