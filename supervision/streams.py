@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from portal.streams import register_event_types, register_reasons
 
-from . import card_events, rating_events
+from . import card_events, panels_cases, panels_ratings, rating_events
 
 EVENT_TYPES: list = []
 REASONS: list = []
@@ -22,3 +22,5 @@ def register() -> None:
     register_reasons(REASONS)
     register_reasons(card_events.REASONS)
     register_reasons(rating_events.REASONS)
+    panels_cases.register_panels()
+    panels_ratings.register_panels()
