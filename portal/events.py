@@ -9,7 +9,7 @@ stream, and who may read it, the stream registry (`portal.streams`) says.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import datetime
@@ -26,6 +26,15 @@ from .models import Event, StreamHead
 from .realtime import send_to_groups
 
 _live_signals = ContextVar("live_signals", default=True)
+# Called with each event written live, in its transaction (the notification centre).
+_emit_hooks: list[Callable[[Event], None]] = []
+
+
+def register_emit_hook(hook: Callable[[Event], None]) -> None:
+    """`hook(event_row)` runs inside `emit`, in the change's transaction, for every event
+    written live (never while history is replayed)."""
+    if hook not in _emit_hooks:
+        _emit_hooks.append(hook)
 
 
 @contextmanager
@@ -98,7 +107,72 @@ def emit(
             lambda: send_to_groups(streams.groups_for_stream(stream), message),
             robust=True,
         )
+        for hook in _emit_hooks:
+            hook(row)
     return row
+
+
+def emit_many(
+    *, event: str, items: list[tuple[str, dict[str, Any]]], actor=None, at: datetime | None = None
+) -> list[Event]:
+    """Append one event of the same type to each of several streams (one item per stream) in
+    a constant number of queries: the heads locked in name order, the events inserted in bulk,
+    one after-commit signal for all. No emit hooks run (for the base's own fan-out)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("events are written inside the transaction of the change")
+    if streams.event_type(event) is None:
+        raise ValueError(f"event type {event!r} is not registered")
+    names = sorted({stream for stream, _data in items})
+    if len(names) != len(items) or any(streams.parse(name) is None for name in names):
+        raise ValueError("emit_many takes one item per registered stream")
+    if not names:
+        return []
+
+    def locked(wanted: list[str]) -> dict[str, StreamHead]:
+        heads = StreamHead.objects.select_for_update().filter(stream__in=wanted)
+        return {head.stream: head for head in heads.order_by("stream")}
+
+    heads = locked(names)
+    missing = [name for name in names if name not in heads]
+    if missing:
+        StreamHead.objects.bulk_create(
+            [StreamHead(stream=name, last_seq=0) for name in missing], ignore_conflicts=True
+        )
+        heads.update(locked(missing))
+    now = timezone.now()
+    if actor is not None and actor.pk:
+        extra = {"actor_name": actor.get_full_name()}
+    else:
+        extra, actor = {}, None
+    rows = []
+    for stream, data in items:
+        head = heads[stream]
+        head.last_seq += 1
+        head.updated_at = now
+        rows.append(
+            Event(
+                stream=stream,
+                seq=head.last_seq,
+                event=event,
+                at=at or now,
+                actor=actor,
+                data=_jsonable({**data, **extra}),
+            )
+        )
+    StreamHead.objects.bulk_update(list(heads.values()), ["last_seq", "updated_at"])
+    rows = Event.objects.bulk_create(rows)
+    if _live_signals.get():
+        messages = [
+            (row.stream, {"type": "event.signal", "id": row.pk, "event": serialize_event(row)})
+            for row in rows
+        ]
+
+        def signal() -> None:
+            for stream, message in messages:
+                send_to_groups(streams.groups_for_stream(stream), message)
+
+        transaction.on_commit(signal, robust=True)
+    return rows
 
 
 def serialize_event(row: Event) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -134,3 +135,99 @@ class SentEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} to {self.user_id} ({self.task_result_id})"
+
+
+class Notification(models.Model):
+    """One person told of one event, for one reason: shown at /notifications/ and, as the
+    person chose for the reason, emailed at once, in the daily digest, or not at all.
+
+    (event, user) is unique: writing the same notification twice is a no-op.
+    """
+
+    class Email(models.TextChoices):
+        PENDING = "pending", _("to be emailed")
+        DIGEST = "digest", _("waiting for the daily digest")
+        SENT = "sent", _("emailed")
+        SKIPPED = "skipped", _("not emailed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="notifications")
+    reason = models.CharField(_("reason"), max_length=60)
+    # The event's sentence in the person's language when it was written.
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email_state = models.CharField(
+        _("email"), max_length=10, choices=Email.choices, default=Email.SKIPPED
+    )
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "user"], name="notification_once_per_event")
+        ]
+        indexes = [
+            models.Index(fields=["user", "-id"], name="notification_user_newest"),
+            models.Index(
+                fields=["user"],
+                name="notification_unread",
+                condition=models.Q(read_at__isnull=True),
+            ),
+            models.Index(
+                fields=["email_state", "user"],
+                name="notification_email_waiting",
+                condition=models.Q(email_state__in=["pending", "digest"]),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.event_id} ({self.reason})"
+
+
+class NotificationPreference(models.Model):
+    """How email reaches a person for one reason (without a row: the reason's default)."""
+
+    class Email(models.TextChoices):
+        IMMEDIATE = "immediate", _("email immediately")
+        DIGEST = "digest", _("in the daily digest")
+        OFF = "off", _("no email")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    reason = models.CharField(_("reason"), max_length=60)
+    email = models.CharField(_("email"), max_length=10, choices=Email.choices)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "reason"], name="notification_preference_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.reason} = {self.email}"
+
+
+class DigestRun(models.Model):
+    """A person's daily digest: written in the transaction that sends it, so each person gets
+    at most one a day whatever the number of schedulers or reruns."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("day"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    notifications = models.PositiveIntegerField(_("notifications"), default=0)
+
+    class Meta:
+        verbose_name = _("notification digest")
+        verbose_name_plural = _("notification digests")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="digest_once_per_person_and_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"

@@ -81,6 +81,9 @@ class EventType:
     # Who is told of it, and why: `notify(event_row)` -> [(user_id, reason code), ...]; the
     # notification centre writes one notification per event and person (see NotificationReason).
     notify: Callable[[Any], Iterable[tuple[int, str]]] | None = None
+    # The page a notification of it links to: `link(event_row)` -> a path in the active
+    # language, or "" (the default: the page of the event's stream, see notification_link).
+    link: Callable[[Any], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -331,3 +334,27 @@ USER_STREAMS = StreamKind(
     groups=lambda user_id, suffix: [user_group(user_id)],
     staff_read_all=False,
 )
+
+
+# --- Where a notification leads --------------------------------------------------------------
+
+_stream_links: dict[str, Callable[[int, str], str]] = {}
+
+
+def register_stream_link(kind: str, link: Callable[[int, str], str]) -> None:
+    """`link(object_id, suffix)`: the page of a stream of this kind, in the active language."""
+    _stream_links[kind] = link
+
+
+def notification_link(row) -> str:
+    """The page an event is about (its type's `link`, else its stream's page); "" if none."""
+    registered = _registry.event_types.get(row.event)
+    if registered is not None and registered.link is not None:
+        try:
+            return registered.link(row) or ""
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return ""
+    name = parse(row.stream)
+    if name is None or name.kind not in _stream_links:
+        return ""
+    return _stream_links[name.kind](name.object_id, name.suffix) or ""

@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.utils import timezone
 from django_tasks import task
 
+from . import notifications
 from .models import PeriodicTaskRun, RealtimeTicket, SentEmail
 
 
@@ -28,5 +29,8 @@ def prune_housekeeping() -> None:
 
 
 @task()
-def send_notification_digests() -> None:
-    """The daily email digest of notifications (built by the notification centre)."""
+def send_notification_digests() -> int:
+    """Every 15 minutes: immediate emails left waiting are sent, and from 08:30 Beijing time
+    on working days each person's daily digest, once per person and day."""
+    notifications.sweep_pending()
+    return notifications.send_digests()
