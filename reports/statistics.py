@@ -1,0 +1,623 @@
+"""The bureau's figures, computed in SQL from its own tables.
+
+Each figure is an aggregate (conditional COUNT/SUM with GROUP BY) over a few dimensions
+(department x month, department x working days used, kind, score, stage); Python only adds
+up or reads percentiles from those small grouped results, never from the rows themselves.
+A whole page costs a fixed number of queries whatever the size of the tables: the grouped
+queries of one family are sent as one UNION ALL.
+
+Working days used (acceptance to decision, minus the supplement pauses) are computed in SQL
+by the clock's own rule: Monday to Friday, plus the calendar's working weekends, minus its
+weekday holidays (`projects.WorkingDay` holds only those exceptions). The count is grouped by
+its value, so medians and 90th percentiles are read from a histogram of at most a few hundred
+distinct values (exact, with no per-approval column to keep in step with calendar changes).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.db.models import (
+    CharField,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
+
+from meetings.models import ActionItem, Meeting
+from portal.models import Event
+from projects.models import Approval, ApprovalItem, Department, Project, Town, WorkingDay
+from supervision.models import Case, Rating
+
+S = Approval.Status
+DECIDED = (S.APPROVED, S.REJECTED)
+MAX_YEARS = 10
+
+
+# --- Working days in SQL --------------------------------------------------------------------
+
+
+class DayNumber(Func):
+    """The date's proleptic ordinal (`date.toordinal()`): 0001-01-01 is 1, a Monday."""
+
+    output_field = IntegerField()
+    arity = 1
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) - 1721424.5 AS INTEGER)",
+            **extra,
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="((%(expressions)s) - DATE '0001-01-01' + 1)", **extra
+        )
+
+
+class WeekdaysThrough(Func):
+    """Mondays to Fridays from the origin through the date (the clock's `_weekdays_through`)."""
+
+    output_field = IntegerField()
+    arity = 1
+
+    def _sql(self, compiler, connection, least: str, **extra):
+        inner, params = compiler.compile(DayNumber(self.source_expressions[0]))
+        sql = f"(({inner}) / 7 * 5 + {least}(({inner}) %% 7, 5))"
+        return sql, params + params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self._sql(compiler, connection, "MIN")
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self._sql(compiler, connection, "LEAST")
+
+
+def _exceptions_between(after: str, through: str, *, working: bool):
+    """How many calendar exceptions of one kind fall in (after, through]."""
+    weekend = Q(date__iso_week_day__gte=6)
+    rows = WorkingDay.objects.filter(
+        date__gt=OuterRef(after), date__lte=OuterRef(through), is_working=working
+    ).filter(weekend if working else ~weekend)
+    counted = rows.order_by().values("is_working").annotate(n=Count("*")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def working_days_between(after: str, through: str):
+    """Working days d with after < d <= through, as the clock counts them."""
+    return (
+        WeekdaysThrough(F(through))
+        - WeekdaysThrough(F(after))
+        + _exceptions_between(after, through, working=True)
+        - _exceptions_between(after, through, working=False)
+    )
+
+
+def working_days_used():
+    """An approval's working days from acceptance to decision, the pauses left out."""
+    return working_days_between("accepted_on", "decided_on") - F("paused_working_days")
+
+
+# --- The filter -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the figures cover: a date range and optional dimensions. `departments` is the set
+    an officer is limited to (None: every department)."""
+
+    start: date
+    end: date
+    department: int | None = None
+    item: int | None = None
+    town: int | None = None
+    stage: str | None = None
+    departments: frozenset[int] | None = None
+
+    def department_ids(self) -> set[int] | None:
+        if self.department is not None:
+            return {self.department}
+        if self.departments is not None:
+            return set(self.departments)
+        return None
+
+    @property
+    def slug(self) -> str:
+        return f"{self.start.isoformat()}_{self.end.isoformat()}"
+
+
+def _by_department(scope: Scope, path: str) -> Q:
+    ids = scope.department_ids()
+    if ids is None:
+        return Q()
+    return Q(**{f"{path}__in": sorted(ids)})
+
+
+def scoped_approvals(scope: Scope) -> QuerySet:
+    qs = Approval.objects.order_by().filter(_by_department(scope, "department_id"))
+    if scope.item is not None:
+        qs = qs.filter(item_id=scope.item)
+    if scope.town is not None:
+        qs = qs.filter(project__town_id=scope.town)
+    if scope.stage:
+        qs = qs.filter(project__stage=scope.stage)
+    return qs
+
+
+def _project_dimensions(qs: QuerySet, scope: Scope, project: str, item: str | None) -> QuerySet:
+    if scope.item is not None and item:
+        qs = qs.filter(**{item: scope.item})
+    if scope.town is not None:
+        qs = qs.filter(**{f"{project}__town_id": scope.town})
+    if scope.stage:
+        qs = qs.filter(**{f"{project}__stage": scope.stage})
+    return qs
+
+
+# --- Results --------------------------------------------------------------------------------
+
+
+def rate(part: int, whole: int) -> float | None:
+    """A share, or None when nothing was counted (shown as "—", never a division by zero)."""
+    return part / whole if whole else None
+
+
+def percentile_of_histogram(histogram: dict[int, int], pct: float) -> float | None:
+    """The nearest-rank percentile of the values a histogram {value: count} describes; for the
+    median of an even count, the mean of the two middle values."""
+    total = sum(histogram.values())
+    if not total:
+        return None
+    values = sorted(histogram.items())
+
+    def nth(rank: int) -> int:  # rank from 1
+        seen = 0
+        for value, count in values:
+            seen += count
+            if seen >= rank:
+                return value
+        return values[-1][0]
+
+    if pct == 50:
+        if total % 2:
+            return float(nth(total // 2 + 1))
+        return (nth(total // 2) + nth(total // 2 + 1)) / 2
+    return float(nth(max(1, math.ceil(pct / 100 * total))))
+
+
+@dataclass
+class DepartmentRow:
+    department_id: int
+    received: int = 0
+    decided: int = 0
+    on_time: int = 0
+    on_time_statutory: int = 0
+    with_due: int = 0
+    late: int = 0
+    used: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    promised: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return rate(self.on_time, self.with_due)
+
+    @property
+    def statutory_rate(self) -> float | None:
+        return rate(self.on_time_statutory, self.with_due)
+
+    @property
+    def median_used(self) -> float | None:
+        return percentile_of_histogram(self.used, 50)
+
+    @property
+    def median_promised(self) -> float | None:
+        return percentile_of_histogram(self.promised, 50)
+
+
+@dataclass
+class MonthRow:
+    month: date
+    received: int = 0
+    accepted: int = 0
+    approved: int = 0
+    rejected: int = 0
+    withdrawn: int = 0
+
+
+@dataclass
+class Figures:
+    scope: Scope
+    received: int = 0
+    accepted: int = 0
+    approved: int = 0
+    rejected: int = 0
+    withdrawn: int = 0
+    accepted_decided: int = 0  # of those accepted in the range, decided by its end
+    on_time: int = 0
+    on_time_statutory: int = 0
+    with_due: int = 0
+    paused_days: int = 0
+    used: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    promised: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    missing_accepted: int = 0
+    missing_supplied_on_time: int = 0
+    months: dict[date, MonthRow] = field(default_factory=dict)
+    departments: dict[int, DepartmentRow] = field(default_factory=dict)
+    late_by_month: dict[tuple[int, date], int] = field(default_factory=dict)
+    meetings: dict[str, dict[str, int]] = field(default_factory=dict)
+    actions: dict[str, int] = field(default_factory=dict)
+    stages: dict[str, int] = field(default_factory=dict)
+    cases: dict[str, dict[str, int]] = field(default_factory=dict)
+    ratings: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def completion_rate(self) -> float | None:
+        return rate(self.accepted_decided, self.accepted)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return rate(self.on_time, self.with_due)
+
+    @property
+    def statutory_rate(self) -> float | None:
+        return rate(self.on_time_statutory, self.with_due)
+
+    @property
+    def decided(self) -> int:
+        return sum(self.used.values())
+
+    @property
+    def median_used(self) -> float | None:
+        return percentile_of_histogram(self.used, 50)
+
+    @property
+    def p90_used(self) -> float | None:
+        return percentile_of_histogram(self.used, 90)
+
+    @property
+    def median_promised(self) -> float | None:
+        return percentile_of_histogram(self.promised, 50)
+
+    @property
+    def days_with_department(self) -> int:
+        return sum(value * count for value, count in self.used.items())
+
+    @property
+    def days_with_enterprise(self) -> int:
+        return self.paused_days
+
+    @property
+    def share_with_enterprise(self) -> float | None:
+        total = self.days_with_department + self.days_with_enterprise
+        return rate(self.days_with_enterprise, total)
+
+    @property
+    def missing_on_time_rate(self) -> float | None:
+        return rate(self.missing_supplied_on_time, self.missing_accepted)
+
+    @property
+    def ratings_total(self) -> int:
+        return sum(self.ratings.values())
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        satisfied = self.ratings.get(4, 0) + self.ratings.get(5, 0)
+        return rate(satisfied, self.ratings_total)
+
+    def month_list(self) -> list[date]:
+        months, day = [], self.scope.start.replace(day=1)
+        while day <= self.scope.end:
+            months.append(day)
+            day = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+        return months
+
+
+# --- The queries ----------------------------------------------------------------------------
+
+_ZERO = Value(0, output_field=IntegerField())
+
+
+def _branch(qs: QuerySet, tag: str, month, **counts) -> QuerySet:
+    """One grouped branch of the approvals UNION: (tag, department, month, n1..n8)."""
+    names = [f"n{i}" for i in range(1, 9)]
+    values = {name: counts.get(name, _ZERO) for name in names}
+    return (
+        qs.annotate(tag=Value(tag, output_field=CharField()), month=month)
+        .values("tag", "department_id", "month")
+        .annotate(**values)
+        .values("tag", "department_id", "month", *names)
+    )
+
+
+def _approval_queries(scope: Scope) -> QuerySet:
+    base = scoped_approvals(scope)
+    start, end = scope.start, scope.end
+    received = _branch(
+        base.filter(received_at__date__gte=start, received_at__date__lte=end),
+        "r",
+        TruncMonth(TruncDate("received_at")),
+        n1=Count("id"),
+    )
+    accepted = _branch(
+        base.filter(accepted_on__gte=start, accepted_on__lte=end),
+        "a",
+        TruncMonth("accepted_on"),
+        n1=Count("id"),
+        n2=Count("id", filter=Q(status__in=DECIDED, decided_on__lte=end)),
+    )
+    decided_with_due = Q(status__in=DECIDED, due_date__isnull=False)
+    decided = _branch(
+        base.filter(decided_on__gte=start, decided_on__lte=end),
+        "d",
+        TruncMonth("decided_on"),
+        n1=Count("id", filter=Q(status=S.APPROVED)),
+        n2=Count("id", filter=Q(status=S.REJECTED)),
+        n3=Count("id", filter=Q(status=S.WITHDRAWN)),
+        n4=Count("id", filter=decided_with_due & Q(decided_on__lte=F("due_date"))),
+        n5=Count("id", filter=decided_with_due & Q(decided_on__lte=F("statutory_due_date"))),
+        n6=Count("id", filter=decided_with_due),
+        n7=Count("id", filter=decided_with_due & Q(decided_on__gt=F("due_date"))),
+        n8=Coalesce(
+            Sum("paused_working_days", filter=Q(status__in=DECIDED, accepted_on__isnull=False)),
+            _ZERO,
+        ),
+    )
+    return received.union(accepted, decided, all=True)
+
+
+def _working_days_query(scope: Scope) -> QuerySet:
+    return (
+        scoped_approvals(scope)
+        .filter(
+            status__in=DECIDED,
+            decided_on__gte=scope.start,
+            decided_on__lte=scope.end,
+            accepted_on__isnull=False,
+        )
+        .annotate(used=working_days_used())
+        .values("department_id", "used", "promised_limit_days")
+        .annotate(n=Count("id"))
+    )
+
+
+def _missing_materials_query(scope: Scope) -> dict[str, int]:
+    """Applications accepted with non-key materials missing (容缺受理), from the acceptance
+    events, and how many had every one supplied by the date set at acceptance."""
+    approval_id = Cast(KeyTextTransform("approval_id", "data"), IntegerField())
+    due = Cast(KeyTextTransform("materials_due", "data"), CharField())
+    completed = (
+        Event.objects.filter(
+            stream=OuterRef("stream"),
+            event="material.reviewed",
+            data__material_completed=True,
+        )
+        .annotate(aid=Cast(KeyTextTransform("approval_id", "data"), IntegerField()))
+        .filter(aid=OuterRef("aid"))
+        .order_by("-at")
+        .annotate(day=Cast(TruncDate("at"), CharField()))
+        .values("day")[:1]
+    )
+    still_missing = scoped_approvals(scope).filter(materials_due__isnull=False).values("id")
+    accepted = (
+        Event.objects.order_by()
+        .filter(event="approval.accepted", data__missing_materials__0__isnull=False)
+        .filter(at__date__gte=scope.start, at__date__lte=scope.end)
+        .annotate(aid=approval_id, due=due)
+        .filter(aid__in=scoped_approvals(scope).values("id"))
+        .annotate(last=Subquery(completed, output_field=CharField()))
+    )
+    return accepted.aggregate(
+        accepted=Count("id"),
+        on_time=Count(
+            "id",
+            filter=Q(last__isnull=False, last__lte=F("due")) & ~Q(aid__in=still_missing),
+        ),
+    )
+
+
+def _other_queries(scope: Scope, today: date) -> QuerySet:
+    """Meetings by kind, action items, projects by stage, cases by kind and ratings by score:
+    one UNION of (tag, key, n1..n4)."""
+    names = ["n1", "n2", "n3", "n4"]
+
+    def shape(qs: QuerySet, tag: str, key, **counts) -> QuerySet:
+        values = {name: counts.get(name, _ZERO) for name in names}
+        return (
+            qs.order_by()
+            .annotate(tag=Value(tag, output_field=CharField()), key=key)
+            .values("tag", "key")
+            .annotate(**values)
+            .values("tag", "key", *names)
+        )
+
+    start, end = scope.start, scope.end
+    meetings = Meeting.objects.filter(start__date__gte=start, start__date__lte=end)
+    meetings = meetings.filter(_by_department(scope, "departments__id"))
+    meetings = _project_dimensions(meetings, scope, "projects", "projects__approvals__item_id")
+    meeting_rows = shape(
+        meetings,
+        "meeting",
+        F("kind"),
+        n1=Count("id", distinct=True, filter=Q(status=Meeting.Status.HELD)),
+        n2=Count("id", distinct=True, filter=Q(status=Meeting.Status.SCHEDULED)),
+        n3=Count("id", distinct=True, filter=Q(status=Meeting.Status.CANCELLED)),
+    )
+    actions = ActionItem.objects.filter(
+        meeting__start__date__gte=start, meeting__start__date__lte=end
+    ).filter(_by_department(scope, "owner_department_id"))
+    actions = _project_dimensions(actions, scope, "project", "project__approvals__item_id")
+    action_rows = shape(
+        actions,
+        "action",
+        Value("", output_field=CharField()),
+        n1=Count("id", distinct=True),
+        n2=Count(
+            "id",
+            distinct=True,
+            filter=Q(status=ActionItem.Status.DONE, done_at__date__lte=F("due_date")),
+        ),
+        n3=Count("id", distinct=True, filter=Q(status=ActionItem.Status.DONE)),
+        n4=Count("id", distinct=True, filter=Q(status=ActionItem.Status.OPEN, due_date__lt=today)),
+    )
+    projects = Project.objects.all()
+    if scope.department_ids() is not None or scope.item is not None:
+        projects = projects.filter(
+            pk__in=scoped_approvals(Scope(**{**scope.__dict__, "stage": None})).values("project_id")
+        )
+    if scope.town is not None:
+        projects = projects.filter(town_id=scope.town)
+    stage_rows = shape(projects, "stage", F("stage"), n1=Count("id"))
+    cases = Case.objects.filter(opened_at__date__gte=start, opened_at__date__lte=end)
+    cases = cases.filter(_by_department(scope, "department_id"))
+    cases = _project_dimensions(cases, scope, "project", "approval__item_id")
+    answered = Q(answered_at__isnull=False)
+    case_rows = shape(
+        cases,
+        "case",
+        F("kind"),
+        n1=Count("id"),
+        n2=Count("id", filter=answered),
+        n3=Coalesce(
+            Sum(
+                DayNumber(TruncDate("answered_at")) - DayNumber(TruncDate("opened_at")),
+                filter=answered,
+            ),
+            _ZERO,
+        ),
+        n4=Count("id", filter=Q(state__in=Case.OPEN_STATES, stage_due__lt=today)),
+    )
+    ratings = Rating.objects.filter(at__date__gte=start, at__date__lte=end)
+    ratings = ratings.filter(_by_department(scope, "department_id"))
+    ratings = _project_dimensions(ratings, scope, "project", "approval__item_id")
+    rating_rows = shape(ratings, "rating", Cast("score", CharField()), n1=Count("id"))
+    return meeting_rows.union(action_rows, stage_rows, case_rows, rating_rows, all=True)
+
+
+def compute(scope: Scope, *, today: date) -> Figures:
+    """Every figure of the statistics page: four queries whatever the size of the data."""
+    figures = Figures(scope=scope)
+    for month in figures.month_list():
+        figures.months[month] = MonthRow(month)
+
+    def department(dept_id: int) -> DepartmentRow:
+        if dept_id not in figures.departments:
+            figures.departments[dept_id] = DepartmentRow(dept_id)
+        return figures.departments[dept_id]
+
+    for row in _approval_queries(scope):
+        month = row["month"]
+        if hasattr(month, "date"):
+            month = month.date()
+        month_row = figures.months.setdefault(month, MonthRow(month))
+        dept = department(row["department_id"])
+        tag = row["tag"]
+        if tag == "r":
+            figures.received += row["n1"]
+            month_row.received += row["n1"]
+            dept.received += row["n1"]
+        elif tag == "a":
+            figures.accepted += row["n1"]
+            figures.accepted_decided += row["n2"]
+            month_row.accepted += row["n1"]
+        else:
+            figures.approved += row["n1"]
+            figures.rejected += row["n2"]
+            figures.withdrawn += row["n3"]
+            figures.on_time += row["n4"]
+            figures.on_time_statutory += row["n5"]
+            figures.with_due += row["n6"]
+            figures.paused_days += row["n8"]
+            month_row.approved += row["n1"]
+            month_row.rejected += row["n2"]
+            month_row.withdrawn += row["n3"]
+            dept.decided += row["n1"] + row["n2"]
+            dept.on_time += row["n4"]
+            dept.on_time_statutory += row["n5"]
+            dept.with_due += row["n6"]
+            dept.late += row["n7"]
+            if row["n7"]:
+                key = (row["department_id"], month)
+                figures.late_by_month[key] = figures.late_by_month.get(key, 0) + row["n7"]
+
+    for row in _working_days_query(scope):
+        used = max(0, row["used"])
+        figures.used[used] += row["n"]
+        figures.promised[row["promised_limit_days"]] += row["n"]
+        dept = department(row["department_id"])
+        dept.used[used] += row["n"]
+        dept.promised[row["promised_limit_days"]] += row["n"]
+
+    missing = _missing_materials_query(scope)
+    figures.missing_accepted = missing["accepted"]
+    figures.missing_supplied_on_time = missing["on_time"]
+
+    for row in _other_queries(scope, today):
+        tag, key = row["tag"], row["key"]
+        if tag == "meeting":
+            figures.meetings[key] = {
+                "held": row["n1"],
+                "scheduled": row["n2"],
+                "cancelled": row["n3"],
+            }
+        elif tag == "action":
+            figures.actions = {
+                "decided": row["n1"],
+                "done_on_time": row["n2"],
+                "done": row["n3"],
+                "overdue": row["n4"],
+            }
+        elif tag == "stage":
+            figures.stages[key] = row["n1"]
+        elif tag == "case":
+            figures.cases[key] = {
+                "opened": row["n1"],
+                "answered": row["n2"],
+                "answer_days": row["n3"],
+                "overdue": row["n4"],
+            }
+        elif tag == "rating":
+            figures.ratings[int(key)] = row["n1"]
+    return figures
+
+
+def catalogue_choices() -> dict[str, list[dict]]:
+    """Departments, items and towns for the filter and the labels: one query."""
+    columns = ["tag", "id", "name", "name_en", "code"]
+
+    def shape(qs: QuerySet, tag: str, code) -> QuerySet:
+        return (
+            qs.order_by()
+            .annotate(tag=Value(tag, output_field=CharField()), c=code)
+            .values("tag", "id", "name", "name_en", "c")
+        )
+
+    empty = Value("", output_field=CharField())
+    union = shape(Department.objects.all(), "department", F("short_name")).union(
+        shape(ApprovalItem.objects.all(), "item", F("code")),
+        shape(Town.objects.all(), "town", empty),
+        all=True,
+    )
+    result: dict[str, list[dict]] = {"department": [], "item": [], "town": []}
+    for row in union:
+        entry = dict(
+            zip(
+                columns, (row["tag"], row["id"], row["name"], row["name_en"], row["c"]), strict=True
+            )
+        )
+        result[entry["tag"]].append(entry)
+    result["item"].sort(key=lambda entry: entry["code"])
+    return result
