@@ -9,7 +9,9 @@ class MeetingsConfig(AppConfig):
     def ready(self) -> None:
         from portal.streams import register_event_types, register_stream_kind
 
+        from . import notifications
         from .streams import EVENT_TYPES, MEETING_STREAMS
 
         register_stream_kind(MEETING_STREAMS)
         register_event_types(EVENT_TYPES)
+        notifications.register()

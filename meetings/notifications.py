@@ -1,17 +1,51 @@
-"""Invitation emails with calendar attachments, sent by the worker once per change."""
+"""Invitation emails with calendar attachments, sent by the worker once per change.
+
+Invitations are a notification reason: the meeting's event types tell the participants
+(`notify_participants`), the notification centre shows it in the portal and puts it in the
+daily digest for those who chose so; the calendar message itself (REQUEST/CANCEL, which must
+follow the meeting's sequence) is still sent by `send_meeting_email`, to the people who chose
+email at once (the default).
+"""
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from portal import mail
+from portal import notifications as centre
 from portal.errors import NotVisible
 from portal.models import User
+from portal.streams import NotificationReason, register_reasons, register_stream_link
 
 from .ical import meeting_calendar, uninvitation_calendar
 from .models import Meeting
 from .selectors import meeting_for
+from .streams import MEETING_INVITATION
+
+REASONS = [
+    NotificationReason(
+        MEETING_INVITATION,
+        gettext_lazy("You are invited to a meeting, or it changes"),
+        email="immediate",
+        description=gettext_lazy(
+            "Emailed at once with a calendar invitation; in the digest, without one."
+        ),
+    ),
+]
+
+
+def _meeting_page(object_id: int, suffix: str) -> str:
+    return reverse("meeting_detail", args=[object_id])
+
+
+def register() -> None:
+    """What the notification centre learns from meetings (called from `ready()`)."""
+    register_reasons(REASONS)
+    centre.register_app_sent(MEETING_INVITATION)
+    register_stream_link("meeting", _meeting_page)
 
 
 def meeting_url(meeting: Meeting, language: str) -> str:
@@ -46,11 +80,13 @@ def send_meeting_email(
         return 0
     sent = 0
     participants = {p.user_id: p for p in meeting.participants.all()}
+    # Who chose the calendar email at once (the others find it in the portal or the digest).
+    at_once = centre.emails_immediately({*participants, *(user_ids or ())}, MEETING_INVITATION)
     if method == "CANCEL" and user_ids is not None:
-        sent += _send_uninvitations(meeting, set(user_ids) - set(participants))
+        sent += _send_uninvitations(meeting, (set(user_ids) - set(participants)) & at_once)
     for participant in participants.values():
         user = participant.user
-        if not user.is_active or not user.email:
+        if not user.is_active or not user.email or user.pk not in at_once:
             continue
         if user_ids is not None and user.pk not in user_ids:
             continue

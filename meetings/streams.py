@@ -16,8 +16,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from portal.models import Notification
 from portal.realtime import STAFF_GROUP, user_group
-from portal.streams import EventType, StreamKind, day, fill, moment, text
+from portal.streams import EventType, StreamKind, day, fill, moment, parse, text
 
 from . import permissions as perms
 from .models import Meeting, Participant
@@ -192,14 +193,59 @@ def _action_closed(data: dict[str, Any]) -> str:
     )
 
 
+# The notification reason of invitations (meetings/notifications.py registers it).
+MEETING_INVITATION = "meeting_invitation"
+
+
+def _meeting_id(event_row) -> int | None:
+    name = parse(event_row.stream)
+    return (
+        name.object_id if name is not None and name.kind == "meeting" and not name.suffix else None
+    )
+
+
+def notify_participants(event_row) -> list[tuple[int, str]]:
+    """The participants of a scheduled meeting; of a cancelled one, those told of it before."""
+    meeting_id = _meeting_id(event_row)
+    if meeting_id is None:
+        return []
+    if event_row.event == "meeting.cancelled":
+        told = Notification.objects.filter(
+            event__stream=event_row.stream, reason=MEETING_INVITATION
+        ).values_list("user_id", flat=True)
+        return [(user_id, MEETING_INVITATION) for user_id in sorted(set(told))]
+    if not Meeting.objects.filter(pk=meeting_id, status=Meeting.Status.SCHEDULED).exists():
+        return []  # a draft: nobody is invited yet
+    people = Participant.objects.filter(meeting_id=meeting_id).values_list("user_id", flat=True)
+    return [(user_id, MEETING_INVITATION) for user_id in sorted(people)]
+
+
 # Where the meeting's stream hides who acted (an enterprise user, read by other companies).
 PARTICIPANT = gettext_lazy("A participant")
 
 EVENT_TYPES = [
-    EventType("meeting.scheduled", gettext_lazy("scheduled"), _title, sentence=_scheduled),
+    EventType(
+        "meeting.scheduled",
+        gettext_lazy("scheduled"),
+        _title,
+        sentence=_scheduled,
+        notify=notify_participants,
+    ),
     EventType("meeting.drafted", gettext_lazy("drafted"), _title, sentence=_drafted),
-    EventType("meeting.changed", gettext_lazy("changed"), _title, sentence=_changed),
-    EventType("meeting.cancelled", gettext_lazy("cancelled"), _title, sentence=_cancelled),
+    EventType(
+        "meeting.changed",
+        gettext_lazy("changed"),
+        _title,
+        sentence=_changed,
+        notify=notify_participants,
+    ),
+    EventType(
+        "meeting.cancelled",
+        gettext_lazy("cancelled"),
+        _title,
+        sentence=_cancelled,
+        notify=notify_participants,
+    ),
     EventType(
         "meeting.answered",
         gettext_lazy("answered the invitation to"),

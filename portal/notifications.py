@@ -397,6 +397,8 @@ def deliver(notification_id: int) -> bool:
     return True
 
 
+# Safe to run again after its worker died: each notification is sent once (see `deliver`).
+@mail.resumable
 @task()
 def deliver_notifications(notification_ids: list[int]) -> int:
     """The immediate emails of one event's notifications; each sent once (see `deliver`)."""

@@ -1,21 +1,65 @@
 """Emails, sent by the worker, each in its recipient's language with a link to the page.
 
-Each task only emails through `mail.send_to`, so each is `resumable`: run again after its
-worker died, it emails the people the first run did not reach, and no one twice.
+Decisions, supplement requests and deadline alerts are notification reasons: the event types
+name who is told (`notify_*`, used by projects/streams.py), the notification centre writes the
+notifications and sends each person's email as they chose (at once, in the daily digest, or
+not at all); the emails at once keep their own words (`email_for_approval`).
+
+The account invitation stays a plain email: the person cannot sign in to choose anything yet.
+It only emails through `mail.send_to`, so it is `resumable`: run again after its worker died,
+it emails the people the first run did not reach, and no one twice.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
+from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_lazy
 from django_tasks import task
 
 from portal import mail
-from portal.models import Event, User
+from portal import notifications as centre
+from portal.models import Notification, User
+from portal.streams import NotificationReason, parse, register_reasons, register_stream_link
 
+from .clock import WorkingCalendar
 from .models import Approval, Project
+
+APPROVAL_DECIDED = "approval_decided"
+SUPPLEMENT_REQUESTED = "supplement_requested"
+DEADLINE_ALERT = "deadline_alert"
+
+REASONS = [
+    NotificationReason(
+        APPROVAL_DECIDED,
+        gettext_lazy("An approval of your project is decided"),
+        email="immediate",
+        description=gettext_lazy("Approved or rejected, with the decision number."),
+    ),
+    NotificationReason(
+        SUPPLEMENT_REQUESTED,
+        gettext_lazy("A department asks for a supplement"),
+        email="immediate",
+        description=gettext_lazy("The materials to supply and the date to supply them by."),
+    ),
+    NotificationReason(
+        DEADLINE_ALERT,
+        gettext_lazy("An approval you help with is due soon or overdue"),
+        email="immediate",
+        description=gettext_lazy("For the project's lead helper."),
+    ),
+]
+
+EMAIL_TEMPLATES = {
+    "approval.supplement_requested": "supplement_requested",
+    "approval.approved": "decided",
+    "approval.rejected": "decided",
+    "approval.due_soon": "deadline",
+    "approval.overdue": "deadline",
+}
 
 
 def page_url(project: Project, language: str) -> str:
@@ -37,58 +81,98 @@ def recipients_for(approval: Approval, *, enterprise: bool, lead_helper: bool) -
     return [p for p in people.values() if p.email]
 
 
-@mail.resumable
+# --- Who is told (the event types' `notify`) -----------------------------------------------
+
+
+def _project_id(event_row) -> int | None:
+    name = parse(event_row.stream)
+    return name.object_id if name is not None and name.kind == "project" else None
+
+
+def notify_enterprise_and_lead(reason: str):
+    """The project's enterprise users and its lead helper (active ones: the centre checks)."""
+
+    def notify(event_row) -> list[tuple[int, str]]:
+        project_id = _project_id(event_row)
+        if project_id is None:
+            return []
+        rows = Project.objects.filter(pk=project_id).values_list(
+            "lead_helper_id", "enterprise__users"
+        )
+        people = {user_id for row in rows for user_id in row if user_id}
+        return [(user_id, reason) for user_id in sorted(people)]
+
+    return notify
+
+
+def notify_lead_helper(event_row) -> list[tuple[int, str]]:
+    project_id = _project_id(event_row)
+    lead = Project.objects.filter(pk=project_id).values_list("lead_helper_id", flat=True).first()
+    return [(lead, DEADLINE_ALERT)] if lead else []
+
+
+# --- The emails at once, in their own words ---------------------------------------------------
+
+
+def email_for_approval(note: Notification) -> centre.EmailParts | None:
+    """The decision, supplement or deadline email of one notification (the recipient's
+    language is active)."""
+    event = note.event
+    template = EMAIL_TEMPLATES.get(event.event)
+    approval = (
+        Approval.objects.select_related("project", "item", "department")
+        .filter(pk=(event.data or {}).get("approval_id"))
+        .first()
+    )
+    if template is None or approval is None:
+        return None
+    user = note.user
+    return centre.EmailParts(
+        f"projects/email/{template}",
+        {
+            "user": user,
+            "approval": approval,
+            "project": approval.project,
+            "event": event,
+            "alert": event.event.removeprefix("approval."),
+            "materials": approval.materials.filter(state="requested"),
+            "url": page_url(approval.project, mail.language_of(user)),
+        },
+    )
+
+
+def _project_page(object_id: int, suffix: str) -> str:
+    return reverse("project_detail", args=[object_id])
+
+
+def _working_day(day) -> bool:
+    return WorkingCalendar.load().is_working(day)
+
+
+def register() -> None:
+    """What the notification centre learns from projects (called from `ready()`)."""
+    register_reasons(REASONS)
+    for reason in (APPROVAL_DECIDED, SUPPLEMENT_REQUESTED, DEADLINE_ALERT):
+        centre.register_email(reason, email_for_approval)
+    register_stream_link("project", _project_page)
+    centre.register_working_day_check(_working_day)
+
+
+# --- Superseded tasks ------------------------------------------------------------------------
+
+
 @task()
 def notify_approval_event(event_id: int) -> int:
-    """Supplement requested, approved, rejected: to the enterprise's users and the lead helper."""
-    event = Event.objects.select_related("actor").get(pk=event_id)
-    approval = Approval.objects.select_related(
-        "project__enterprise", "project__lead_helper", "item", "department"
-    ).get(pk=event.data["approval_id"])
-    template = {
-        "approval.supplement_requested": "supplement_requested",
-        "approval.approved": "decided",
-        "approval.rejected": "decided",
-    }[event.event]
-    sent = 0
-    for user in recipients_for(approval, enterprise=True, lead_helper=True):
-        _send(
-            user,
-            template,
-            {
-                "user": user,
-                "approval": approval,
-                "project": approval.project,
-                "event": event,
-                "materials": approval.materials.filter(state="requested"),
-                "url": page_url(approval.project, user.language),
-            },
-        )
-        sent += 1
-    return sent
+    """Superseded by the notification centre (the event type's `notify`); kept so that calls
+    still enqueued, and services not yet rid of the call, do nothing instead of emailing
+    twice."""
+    return 0
 
 
-@mail.resumable
 @task()
 def notify_deadline(approval_id: int, alert: str) -> int:
-    """An approval turned due soon or overdue: to the lead helper."""
-    approval = Approval.objects.select_related("project__lead_helper", "item", "department").get(
-        pk=approval_id
-    )
-    recipients = recipients_for(approval, enterprise=False, lead_helper=True)
-    for user in recipients:
-        _send(
-            user,
-            "deadline",
-            {
-                "user": user,
-                "approval": approval,
-                "project": approval.project,
-                "alert": alert,
-                "url": page_url(approval.project, user.language),
-            },
-        )
-    return len(recipients)
+    """Superseded by the notification centre, as `notify_approval_event`."""
+    return 0
 
 
 @mail.resumable

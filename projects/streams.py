@@ -21,6 +21,12 @@ from portal.streams import EventType, StreamKind, day, fill, listed, text
 
 from . import permissions as perms
 from .models import Approval, Project
+from .notifications import (
+    APPROVAL_DECIDED,
+    SUPPLEMENT_REQUESTED,
+    notify_enterprise_and_lead,
+    notify_lead_helper,
+)
 
 
 def project_stream(project_id: int) -> str:
@@ -518,10 +524,23 @@ EVENT_TYPES = [
         gettext_lazy("asked for a supplement to"),
         _item,
         sentence=_supplement_requested,
+        notify=notify_enterprise_and_lead(SUPPLEMENT_REQUESTED),
     ),
     EventType("approval.supplemented", gettext_lazy("supplemented"), _item, sentence=_supplemented),
-    EventType("approval.approved", gettext_lazy("approved"), _item, sentence=_approved),
-    EventType("approval.rejected", gettext_lazy("rejected"), _item, sentence=_rejected),
+    EventType(
+        "approval.approved",
+        gettext_lazy("approved"),
+        _item,
+        sentence=_approved,
+        notify=notify_enterprise_and_lead(APPROVAL_DECIDED),
+    ),
+    EventType(
+        "approval.rejected",
+        gettext_lazy("rejected"),
+        _item,
+        sentence=_rejected,
+        notify=notify_enterprise_and_lead(APPROVAL_DECIDED),
+    ),
     EventType("approval.withdrawn", gettext_lazy("withdrew"), _item, sentence=_withdrawn),
     EventType(
         "approval.due_date_changed",
@@ -529,8 +548,20 @@ EVENT_TYPES = [
         _item,
         sentence=_due_date_changed,
     ),
-    EventType("approval.due_soon", gettext_lazy("flagged as due soon"), _item, sentence=_due_soon),
-    EventType("approval.overdue", gettext_lazy("flagged as overdue"), _item, sentence=_overdue),
+    EventType(
+        "approval.due_soon",
+        gettext_lazy("flagged as due soon"),
+        _item,
+        sentence=_due_soon,
+        notify=notify_lead_helper,
+    ),
+    EventType(
+        "approval.overdue",
+        gettext_lazy("flagged as overdue"),
+        _item,
+        sentence=_overdue,
+        notify=notify_lead_helper,
+    ),
     EventType(
         "material.uploaded", gettext_lazy("uploaded a material for"), _material, sentence=_uploaded
     ),
