@@ -1,0 +1,111 @@
+"""The figures against the hand-computed June data set (tests/reports/conftest.py)."""
+
+from datetime import date
+
+import pytest
+
+from projects.clock import WorkingCalendar
+from projects.models import Approval
+from reports.statistics import Scope, compute, percentile_of_histogram, working_days_used
+from reports.tables import build_tables
+
+from .conftest import JUNE_END, JUNE_START, TODAY
+
+pytestmark = pytest.mark.django_db
+
+
+def june_scope(**kwargs) -> Scope:
+    return Scope(JUNE_START, JUNE_END, **kwargs)
+
+
+def test_counts_and_rates_of_the_hand_computed_month(june):
+    f = compute(june_scope(), today=TODAY)
+    assert (f.received, f.accepted, f.approved, f.rejected, f.withdrawn) == (4, 2, 2, 1, 1)
+    assert f.completion_rate == 1.0  # both accepted in June were decided by its end
+    # A on time; B decided on 24 June after its promised date of 23 June (the holiday and the
+    # pause moved it), within the statutory limit.
+    assert (f.on_time, f.with_due, f.on_time_rate) == (1, 2, 0.5)
+    assert f.statutory_rate == 1.0
+
+
+def test_working_days_skip_the_holiday_and_the_pause(june):
+    assert june.a.due_date == date(2026, 6, 23)
+    assert june.b.due_date == date(2026, 6, 23)
+    f = compute(june_scope(), today=TODAY)
+    assert dict(f.used) == {5: 1, 4: 1}
+    assert f.median_used == 4.5
+    assert f.p90_used == 5.0
+    assert f.median_promised == 4.0
+    assert (f.days_with_department, f.days_with_enterprise) == (9, 2)
+    by_department = {d.department_id: d for d in f.departments.values()}
+    assert by_department[june.dept_a.pk].on_time_rate == 1.0
+    assert by_department[june.dept_b.pk].on_time_rate == 0.0
+    assert f.late_by_month == {(june.dept_b.pk, date(2026, 6, 1)): 1}
+
+
+def test_sql_working_days_equal_the_clock(june):
+    calendar = WorkingCalendar.load()
+    rows = (
+        Approval.objects.filter(decided_on__isnull=False, accepted_on__isnull=False)
+        .annotate(used=working_days_used())
+        .values_list("accepted_on", "decided_on", "paused_working_days", "used")
+    )
+    assert rows
+    for accepted, decided, paused, used in rows:
+        assert used == calendar.count(accepted, decided) - paused
+    # Across a year and more of dates, with weekends and the calendar's exceptions.
+    a = Approval.objects.get(pk=june.a.pk)
+    for start, end in [
+        (date(2025, 12, 26), date(2026, 1, 9)),
+        (date(2026, 9, 25), date(2026, 10, 12)),
+    ]:
+        Approval.objects.filter(pk=a.pk).update(accepted_on=start, decided_on=end)
+        used = Approval.objects.filter(pk=a.pk).annotate(u=working_days_used()).get().u
+        assert used == calendar.count(start, end) - a.paused_working_days
+
+
+def test_meetings_ratings_and_stages(june):
+    f = compute(june_scope(), today=TODAY)
+    assert f.meetings["site_inspection"]["held"] == 1
+    assert f.actions == {"decided": 2, "done_on_time": 1, "done": 1, "overdue": 1}
+    assert f.ratings == {5: 1, 4: 1, 2: 1}
+    assert f.satisfaction_rate == pytest.approx(2 / 3)
+    assert sum(f.stages.values()) == 2
+
+
+def test_filters_narrow_every_figure(june):
+    only_a = compute(june_scope(department=june.dept_a.pk), today=TODAY)
+    assert (only_a.received, only_a.approved, only_a.withdrawn, only_a.rejected) == (2, 1, 1, 0)
+    assert only_a.ratings == {5: 1}
+    by_town = compute(june_scope(town=june.town.pk), today=TODAY)
+    assert (by_town.received, by_town.approved) == (2, 2)
+    by_item = compute(june_scope(item=june.item_y.pk), today=TODAY)
+    assert (by_item.received, by_item.rejected, by_item.on_time_rate) == (2, 1, 0.0)
+    officer_scope = compute(june_scope(departments=frozenset({june.dept_b.pk})), today=TODAY)
+    assert officer_scope.received == 2 and officer_scope.withdrawn == 0
+    nothing = compute(Scope(date(2026, 1, 1), date(2026, 1, 31)), today=TODAY)
+    assert nothing.received == 0
+
+
+def test_empty_data_shows_dashes_not_errors(db):
+    f = compute(Scope(date(2026, 1, 1), date(2026, 3, 31)), today=TODAY)
+    assert f.completion_rate is None and f.on_time_rate is None and f.median_used is None
+    assert f.satisfaction_rate is None and f.share_with_enterprise is None
+    tables = build_tables(f, {"department": [], "item": [], "town": []})
+    summary = {row[0].value: row[1].display for row in tables["summary"].rows}
+    assert summary["Completion rate (of those accepted in the period)"] == "—"
+    assert summary["Applications received"] == "0"
+    assert [row[0].value for row in tables["monthly"].rows] == [
+        date(2026, 1, 1),
+        date(2026, 2, 1),
+        date(2026, 3, 1),
+    ]
+
+
+def test_percentiles_of_a_histogram():
+    assert percentile_of_histogram({}, 50) is None
+    assert percentile_of_histogram({3: 1}, 90) == 3.0
+    assert percentile_of_histogram({1: 1, 2: 1, 10: 1}, 50) == 2.0
+    # 10 values 1..10: median 5.5, nearest-rank 90th percentile 9
+    assert percentile_of_histogram(dict.fromkeys(range(1, 11), 1), 50) == 5.5
+    assert percentile_of_histogram(dict.fromkeys(range(1, 11), 1), 90) == 9.0
