@@ -1,21 +1,22 @@
 """The case streams (`case:<id>`) and the event types of cases, cards and ratings.
 
 Registered once, in `SupervisionConfig.ready()` through `register()`: the case stream kind and
-its event types (this module), the cards' and escalation steps' event types
+its event types (`case_events.py`), the cards' and escalation steps' event types
 (`card_events.py`) and the ratings' (`rating_events.py`).
 """
 
 from __future__ import annotations
 
-from portal.streams import register_event_types, register_reasons
+from portal.streams import register_event_types, register_reasons, register_stream_kind
 
-from . import card_events, panels_cases, panels_ratings, rating_events
+from . import card_events, case_events, panels_cases, panels_ratings, rating_events
 
-EVENT_TYPES: list = []
-REASONS: list = []
+EVENT_TYPES = case_events.EVENT_TYPES
+REASONS = case_events.REASONS
 
 
 def register() -> None:
+    register_stream_kind(case_events.CASE_STREAMS)
     register_event_types(EVENT_TYPES)
     register_event_types(card_events.EVENT_TYPES)
     register_event_types(rating_events.EVENT_TYPES)
