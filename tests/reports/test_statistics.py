@@ -3,13 +3,16 @@
 from datetime import date
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from projects.clock import WorkingCalendar
-from projects.models import Approval
+from projects.models import Approval, ApprovalMaterial
+from projects.services import approval_accept, approval_receive, material_review, material_upload
 from reports.statistics import Scope, compute, percentile_of_histogram, working_days_used
 from reports.tables import build_tables
+from tests.projects import factories
 
-from .conftest import JUNE_END, JUNE_START, TODAY
+from .conftest import JUNE_END, JUNE_START, TODAY, at
 
 pytestmark = pytest.mark.django_db
 
@@ -109,3 +112,42 @@ def test_percentiles_of_a_histogram():
     # 10 values 1..10: median 5.5, nearest-rank 90th percentile 9
     assert percentile_of_histogram(dict.fromkeys(range(1, 11), 1), 50) == 5.5
     assert percentile_of_histogram(dict.fromkeys(range(1, 11), 1), 90) == 9.0
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_accepted_with_missing_materials_and_supplied_on_time(june, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    s = june.staff
+    item = factories.item(june.dept_a, "STAT-Z", promised=5, statutory=20)
+    on_time, late, never = (
+        factories.project(s, june.enterprise, [item], now=at(1, 7)) for _ in range(3)
+    )
+    for project, supplied_on in ((on_time, 8), (late, 14), (never, None)):
+        approval = Approval.objects.get(project=project)
+        approval_receive(actor=s, approval_id=approval.pk, now=at(1, 7))
+        approval_accept(
+            actor=s,
+            approval_id=approval.pk,
+            missing_materials=["补充说明"],
+            materials_due=date(2026, 7, 10),
+            now=at(1, 7),
+        )
+        if supplied_on:
+            material = approval.materials.get(name="补充说明")
+            version = material_upload(
+                actor=s,
+                material_id=material.pk,
+                upload=SimpleUploadedFile("补充.pdf", PDF, content_type="application/pdf"),
+                now=at(supplied_on, 7),
+            )
+            material_review(
+                actor=s, version_id=version.pk, verdict="accepted", now=at(supplied_on, 7)
+            )
+            assert ApprovalMaterial.objects.get(pk=material.pk).state == "provided"
+    f = compute(Scope(date(2026, 7, 1), date(2026, 7, 31)), today=TODAY)
+    assert (f.missing_accepted, f.missing_supplied_on_time) == (3, 1)
+    assert f.missing_on_time_rate == pytest.approx(1 / 3)
+    # June's approvals were accepted with nothing missing.
+    assert compute(Scope(JUNE_START, JUNE_END), today=TODAY).missing_accepted == 0
