@@ -390,3 +390,27 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_score_display()} ({self.project_id})"
+
+
+class ProjectAtRisk(models.Model):
+    """The supervision board's stored rollup of the projects at risk (the cautious ready date,
+    from the decided cases' history, after the planned start of construction): refreshed by
+    the daily sweep, read by the board without forecasting the district on each request."""
+
+    project = models.OneToOneField(
+        Project, on_delete=models.CASCADE, primary_key=True, related_name="risk"
+    )
+    planned_start = models.DateField(_("planned start of construction"))
+    likely = models.DateField(_("likely ready to build"))
+    cautious = models.DateField(_("cautiously ready to build"))
+    late_days = models.PositiveIntegerField(_("working days late (cautious)"))
+    cases = models.PositiveIntegerField(_("decided cases behind the estimate"), default=0)
+    refreshed_on = models.DateField(_("refreshed on"))
+
+    class Meta:
+        verbose_name = _("project at risk")
+        verbose_name_plural = _("projects at risk")
+        ordering = ["-late_days", "project"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} +{self.late_days}"

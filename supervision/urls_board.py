@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import board_views
+
+urlpatterns = [
+    path("supervision/", board_views.supervision_board, name="supervision_board"),
+]
