@@ -18,6 +18,7 @@ from portal.events import emit, user_stream
 from portal.models import User
 from portal.roles import HELPER, STAFF, is_bureau_staff, roles_of
 
+from .. import enquiry
 from .. import permissions as perms
 from ..models import (
     Approval,
@@ -137,7 +138,8 @@ def project_register(
     Without a code (None or blank) it gets the next free number of the bureau's pattern for the
     year of registration; a code given must not be in use. `use_industry_set` adds the
     industry's standard items to `items` (the registration page ticks them instead when the
-    browser runs its script, and then sends False)."""
+    browser runs its script, and then sends False). The returned project carries its new
+    enquiry code in `enquiry_code` (stored as a digest only: show it once)."""
     now = now_or(now)
     if not perms.can_manage_project(actor):
         raise PermissionRefused(_("Only bureau staff and helpers register projects."))
@@ -166,6 +168,11 @@ def project_register(
             description=description,
             registered_at=now,
         )
+        # The enquiry code for the public progress lookup: only its digest is stored; the
+        # caller hands `project.enquiry_code` to the enterprise once (the page after this).
+        project.enquiry_code = enquiry.new_code()
+        project.enquiry_code_hash = enquiry.digest(project.pk, project.enquiry_code)
+        project.save(update_fields=["enquiry_code_hash"])
         wanted = list(items)
         if use_industry_set and industry is not None:
             wanted += list(industry.standard_items.all())
@@ -185,6 +192,36 @@ def project_register(
         )
         set_helpers(actor, project, lead_helper, helpers, now)
     return project
+
+
+def project_enquiry_code_reset(
+    *, actor: User, project_id: int, now: datetime | None = None
+) -> tuple[Project, str]:
+    """Issue a new enquiry code for the public progress lookup (the old one stops working);
+    returns the project and the code, which is stored as a digest only: show it once.
+    Staff, the project's helpers and the enterprise's administrators may."""
+    now = now_or(now)
+    perms.forget_cached_permissions(actor)
+    with transaction.atomic():
+        project = Project.objects.select_for_update().filter(pk=project_id).first()
+        if project is None or not perms.can_view_project(actor, project):
+            raise NotVisible(_("Project not found."))
+        if not enquiry.can_reset(actor, project):
+            raise PermissionRefused(
+                _("Only the enterprise's administrators, its helpers and bureau staff do this.")
+            )
+        code = enquiry.new_code()
+        project.enquiry_code_hash = enquiry.digest(project.pk, code)
+        project.save(update_fields=["enquiry_code_hash"])
+        # The event says that a new code was issued and by whom, never the code.
+        emit(
+            stream=project_stream(project.pk),
+            event="project.enquiry_code_reset",
+            actor=actor,
+            at=now,
+            data={"code": project.code, "name": project.name, "name_en": project.name_en},
+        )
+    return project, code
 
 
 def set_helpers(

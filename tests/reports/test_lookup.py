@@ -35,6 +35,9 @@ def glass(world):
     world.ent_a.save()
     world.ent_b.credit_code = OTHER_CREDIT
     world.ent_b.save()
+    for person, name in ((world.officer, "审批员李静"), (world.helper, "帮办员王明")):
+        person.name = name
+        person.save()
     land, plan = world.approval(world.own, "LAND"), world.approval(world.own, "PLAN")
 
     def move(approval, action, when, **payload):
@@ -68,7 +71,8 @@ def test_the_pair_of_codes_shows_each_approval_with_its_public_state_and_dates(c
     assert "Approved" in page and "Waiting for the applicant" in page
     assert "2026-09-01" in page and "2026-09-09" in page  # LAND received, decided
     # Nothing internal: no reason, conditions, decision number, officer, helper or material.
-    for secret in ("SECRET-REASON", "SECRET-CONDITION", "区规划", "officer", "helper", "申请表"):
+    secrets = ("SECRET-REASON", "SECRET-CONDITION", "区规划", "李静", "王明", "申请表", "补充说明")
+    for secret in secrets:
         assert secret not in page
     assert response["Cache-Control"].count("no-store") == 1
 
