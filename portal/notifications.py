@@ -149,6 +149,10 @@ def email_choices(user_ids: Iterable[int], codes: Iterable[str]) -> dict[tuple[i
     }
 
 
+def email_choice_labels() -> list[tuple[str, str]]:
+    return [(value, str(label)) for value, label in NotificationPreference.Email.choices]
+
+
 def preferences_of(user) -> list[tuple[streams.NotificationReason, str]]:
     """Every registered reason with the person's email choice, in label order."""
     reasons = streams.notification_reasons()

@@ -92,6 +92,7 @@ urlpatterns += i18n_patterns(
     path("", include("meetings.urls")),
     path("", include("supervision.urls")),
     path("", include("reports.urls")),
+    path("", include("portal.site.notification_views")),
     # The public portal (cms): guides from the catalogue, search, feeds; the policy library is
     # a Wagtail page, named here for the navigation.
     path("policies/", wagtail_views.serve, {"path": "policies/"}, name="policy_index"),

@@ -11,7 +11,9 @@
   "use strict";
   var regions = document.querySelectorAll("[data-live]");
   var textsNode = document.getElementById("live-texts");
-  if (!regions.length || !textsNode || !("WebSocket" in window)) return;
+  // The header's unread count: every signed-in page listens for the person's own stream.
+  var badge = document.getElementById("notification-badge");
+  if ((!regions.length && !badge) || !textsNode || !("WebSocket" in window)) return;
   var texts = JSON.parse(textsNode.textContent);
   var cursors = {};
   var socket = null;
@@ -104,6 +106,15 @@
     if (refreshTimer === null) refreshTimer = setTimeout(refresh, 250);
   }
 
+  function setUnread(count) {
+    if (!badge || typeof count !== "number") return;
+    badge.setAttribute("data-unread", String(count));
+    var number = badge.querySelector("[data-count]");
+    if (number) number.textContent = String(count);
+    if (count > 0) badge.removeAttribute("hidden");
+    else badge.setAttribute("hidden", "");
+  }
+
   function onMessage(message) {
     lastMessageAt = Date.now();
     var data;
@@ -111,11 +122,21 @@
     if (data.type === "event") {
       if (data.stream in cursors && data.seq <= cursors[data.stream]) return; // seen
       cursors[data.stream] = data.seq;
+      var own = typeof data.stream === "string" && data.stream.indexOf("user:") === 0;
+      if (own && (data.event === "notification.added" || data.event === "notification.read")) {
+        setUnread(data.data && data.data.unread);
+        if (data.event === "notification.read") {
+          if (regions.length) scheduleRefresh();
+          return;
+        }
+      }
+      // A page without live regions hears only the person's own stream.
+      if (!regions.length && !own) return;
       notice(describe(data));
-      scheduleRefresh();
+      if (regions.length) scheduleRefresh();
     } else if (data.type === "resync") {
       delete cursors[data.stream];
-      scheduleRefresh();
+      if (regions.length) scheduleRefresh();
     }
   }
 
@@ -129,7 +150,7 @@
       lastMessageAt = Date.now();
       setStatus("live");
       socket.send(JSON.stringify({ type: "resume", after: cursors }));
-      if (resumed) scheduleRefresh();
+      if (resumed && regions.length) scheduleRefresh();
     };
     socket.onmessage = onMessage;
     socket.onclose = function (closeEvent) {
