@@ -36,6 +36,7 @@ from . import selectors
 from .models import ActionItem, AgendaItem, Finding, Meeting, Participant
 from .notifications import send_meeting_email
 from .streams import meeting_internal_stream, meeting_stream
+from .supervision import escalated_cases
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 M = Meeting.Status
@@ -477,16 +478,19 @@ def agenda_proposals(
     meeting: Meeting, *, viewer: User | None = None, today: date | None = None
 ) -> list[dict[str, Any]]:
     """Items proposed from the overdue, paused and blocked approvals of the meeting's projects
-    (of those the viewer may see, when a viewer is given)."""
+    (of those the viewer may see, when a viewer is given); first the approvals whose
+    supervision case the escalation ladder sent to a joint meeting, each naming its case."""
     today = today or timezone.localdate()
     calendar = WorkingCalendar.load()
     proposals = []
+    escalated_first = []
     every = list(
         Approval.objects.filter(project__in=_projects_of(meeting, viewer))
         .select_related("project", "item", "department")
         .prefetch_related("item__prerequisites")
         .order_by("project__code", "item__code")
     )
+    escalated = escalated_cases({a.project_id for a in every}) if every else {}
     # Prerequisites are looked up among all the project's approvals, approved ones included.
     by_project_item = {(a.project_id, a.item_id): a for a in every}
     for approval in every:
@@ -509,8 +513,13 @@ def agenda_proposals(
             ]
             if blocking:
                 reason = _("blocked by %(codes)s") % {"codes": ", ".join(blocking)}
+        case = escalated.get(approval.pk)
+        if case is not None:
+            reason = _(
+                "supervision case %(case)s, sent to the joint meeting by the escalation ladder"
+            ) % {"case": case.number} + (_("; %(reason)s") % {"reason": reason} if reason else "")
         if reason:
-            proposals.append(
+            (escalated_first if case is not None else proposals).append(
                 {
                     "project": approval.project,
                     "approval": approval,
@@ -523,9 +532,10 @@ def agenda_proposals(
                         "reason": reason,
                     },
                     "reason": reason,
+                    "case": case,
                 }
             )
-    return proposals
+    return escalated_first + proposals
 
 
 def agenda_proposals_standing(

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-import pytest
-
 from projects.clock import WorkingCalendar
 from projects.models import Approval
 from projects.services import approval_transition
@@ -58,8 +56,9 @@ def sweep_through(first: date, last: date, *, twice: bool = False) -> dict[date,
     return results
 
 
-@pytest.fixture
-def district(db):
+def build_district():
+    """The district of this module's docstring, with the default ladder (`district` fixture in
+    each test module: `district = pytest.fixture(...)` of this)."""
     staff = f.user("staff", "staff")
     leader = f.user("leader", "staff", name="服务组组长")
     helper = f.user("helper", "helper")

@@ -15,10 +15,15 @@ from supervision import tasks
 from supervision.card_events import notify_issued
 from supervision.models import Card, Case, EscalationStep
 from supervision.sweep import card_clear, card_issue, run_sweep
-from tests.supervision.sweep_world import at, sweep_through
-from tests.supervision.sweep_world import district as _district  # noqa: F401 - the fixture
+from tests.supervision.sweep_world import at, build_district, sweep_through
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def district(db):
+    return build_district()
+
 
 D = date
 
