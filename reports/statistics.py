@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -507,8 +508,13 @@ def _other_queries(scope: Scope, today: date) -> QuerySet:
     return meeting_rows.union(action_rows, stage_rows, case_rows, rating_rows, all=True)
 
 
-def compute(scope: Scope, *, today: date) -> Figures:
-    """Every figure of the statistics page: four queries whatever the size of the data."""
+PARTS = ("approvals", "working_days", "missing", "other")
+
+
+def compute(scope: Scope, *, today: date, parts: Iterable[str] = PARTS) -> Figures:
+    """The figures of the statistics page: at most four queries (one per part asked for)
+    whatever the size of the data."""
+    parts = set(parts)
     figures = Figures(scope=scope)
     for month in figures.month_list():
         figures.months[month] = MonthRow(month)
@@ -518,7 +524,7 @@ def compute(scope: Scope, *, today: date) -> Figures:
             figures.departments[dept_id] = DepartmentRow(dept_id)
         return figures.departments[dept_id]
 
-    for row in _approval_queries(scope):
+    for row in _approval_queries(scope) if "approvals" in parts else ():
         month = row["month"]
         if hasattr(month, "date"):
             month = month.date()
@@ -553,7 +559,7 @@ def compute(scope: Scope, *, today: date) -> Figures:
                 key = (row["department_id"], month)
                 figures.late_by_month[key] = figures.late_by_month.get(key, 0) + row["n7"]
 
-    for row in _working_days_query(scope):
+    for row in _working_days_query(scope) if "working_days" in parts else ():
         used = max(0, row["used"])
         figures.used[used] += row["n"]
         figures.promised[row["promised_limit_days"]] += row["n"]
@@ -561,11 +567,12 @@ def compute(scope: Scope, *, today: date) -> Figures:
         dept.used[used] += row["n"]
         dept.promised[row["promised_limit_days"]] += row["n"]
 
-    missing = _missing_materials_query(scope)
-    figures.missing_accepted = missing["accepted"]
-    figures.missing_supplied_on_time = missing["on_time"]
+    if "missing" in parts:
+        missing = _missing_materials_query(scope)
+        figures.missing_accepted = missing["accepted"]
+        figures.missing_supplied_on_time = missing["on_time"]
 
-    for row in _other_queries(scope, today):
+    for row in _other_queries(scope, today) if "other" in parts else ():
         tag, key = row["tag"], row["key"]
         if tag == "meeting":
             figures.meetings[key] = {

@@ -16,7 +16,7 @@ from .exports import FORMATS, export_response
 from .forms import StatisticsFilterForm
 from .permissions import forced_departments, may_view_statistics
 from .statistics import catalogue_choices, compute
-from .tables import TABLE_NAMES, build_tables, label_of
+from .tables import TABLE_NAMES, TABLE_PARTS, build_tables, label_of
 
 EXPORT_PARAMETERS = ("format", "table")
 
@@ -46,8 +46,8 @@ def statistics(request):
         name = request.GET.get("table", "")
         if not valid or fmt not in FORMATS or name not in TABLE_NAMES:
             return HttpResponseBadRequest(_("Choose a valid table, format and filter."))
-        figures = compute(scope, today=today)
-        table = build_tables(figures, choices)[name]
+        figures = compute(scope, today=today, parts=TABLE_PARTS[name])
+        table = build_tables(figures, choices, [name])[name]
         return export_response(table, fmt, scope.slug, period)
 
     figures = compute(scope, today=today)
