@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
+from django.utils.module_loading import autodiscover_modules
 
 from portal.events import emit
 from portal.models import Event
@@ -68,6 +69,10 @@ def register_sweep_step(name: str, step: SweepStep) -> None:
 
 
 def sweep_steps() -> dict[str, SweepStep]:
+    """The registered steps, after importing every installed app's `supervision` module (as
+    Django's admin finds `admin.py`): the worker that runs the sweep loads no urls or views,
+    so an app above supervision is found here rather than through its pages."""
+    autodiscover_modules("supervision")
     return dict(_steps)
 
 
@@ -361,7 +366,7 @@ def run_sweep(*, today: date) -> SweepResult:
     due_cards(ctx)
     clear_due_cards(ctx)
     stalled_cards(ctx)
-    for step in list(_steps.values()):
+    for step in sweep_steps().values():
         step(ctx)
     ctx.counts["steps"] += take_due_steps(today=today, calendar=calendar, ladder=ctx.ladder)
     services.cases_sweep(today=today)

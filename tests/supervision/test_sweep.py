@@ -245,3 +245,57 @@ def test_the_sweep_calls_the_cases_sweep(district, monkeypatch):
     run_sweep(today=D(2026, 9, 30))
     run_sweep(today=D(2026, 10, 4))  # a holiday: nothing at all
     assert seen == [D(2026, 9, 30)]
+
+
+def test_an_overdue_action_item_gets_a_card_until_it_is_done(district):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from meetings.services import action_item_close, action_item_create, meeting_schedule
+
+    beijing = ZoneInfo("Asia/Shanghai")
+    meeting, _warnings = meeting_schedule(
+        actor=district.staff,
+        title="项目推动联席会议",
+        kind="joint_meeting",
+        start=datetime(2026, 9, 22, 9, tzinfo=beijing),
+        end=datetime(2026, 9, 22, 11, tzinfo=beijing),
+        projects=[district.glass],
+        departments=[district.planning],
+        now=at(D(2026, 9, 21)),
+    )
+    action = action_item_create(
+        actor=district.staff,
+        meeting_id=meeting.pk,
+        decision="规划局加快用地审查",
+        title="完成用地预审",
+        owner_user=district.officer,
+        owner_department=district.planning,
+        due_date=D(2026, 9, 28),
+        project=district.glass,
+        now=at(D(2026, 9, 22), 12),
+    )
+    run_sweep(today=D(2026, 9, 28))  # due today: not yet overdue
+    assert not Card.objects.filter(colour="action_overdue").exists()
+    run_sweep(today=D(2026, 9, 29))
+    run_sweep(today=D(2026, 9, 29))
+    (card,) = Card.objects.filter(colour="action_overdue")
+    assert (card.subject_type, card.subject_id) == ("action_item", action.pk)
+    assert card.project == district.glass and card.department == district.planning
+    row = Event.objects.get(event="card.issued", data__card_id=card.pk)
+    assert row.stream == project_internal_stream(district.glass.pk)
+    assert notify_issued(row) == [
+        (district.helper.pk, "card_action_overdue"),
+        (district.assistant.pk, "card_action_overdue"),
+        (district.officer.pk, "card_action_overdue"),
+    ]
+    assert event_text(row.event, row.data) == (
+        "The system flagged the action item “完成用地预审” as overdue: it was due on 2026-09-28"
+    )
+    action_item_close(
+        actor=district.officer, action_item_id=action.pk, note="已完成", now=at(D(2026, 9, 30))
+    )
+    run_sweep(today=D(2026, 9, 30))
+    card.refresh_from_db()
+    assert card.cleared_on == D(2026, 9, 30)
+    assert Card.objects.filter(colour="action_overdue").count() == 1
