@@ -295,8 +295,13 @@ def rating_table(f: Figures) -> Table:
         for score in sorted(Rating.Score, key=lambda s: -s.value)
     ]
     rows.append([_text(_("All ratings")), Cell(total), Cell(1.0 if total else None, PERCENT)])
+    satisfied = f.ratings.get(4, 0) + f.ratings.get(5, 0)
     rows.append(
-        [_text(_("Satisfied or very satisfied")), Cell(None), Cell(f.satisfaction_rate, PERCENT)]
+        [
+            _text(_("Satisfied or very satisfied")),
+            Cell(satisfied),
+            Cell(f.satisfaction_rate, PERCENT),
+        ]
     )
     return Table("ratings", _("Ratings"), [_("Rating"), _("Count"), _("Share")], rows)
 
