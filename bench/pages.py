@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import re
 import statistics
+from pathlib import Path
 
 from _common import (
     RUN_HEADERS,
@@ -39,6 +40,10 @@ STAFF_LIST = "GET /projects/ (staff)"
 HELPER_LIST = "GET /projects/ (helper)"
 STAFF_PAGE = "GET /projects/{id}/ (staff)"
 ENTERPRISE_PAGE = "GET /projects/{id}/ (enterprise)"
+# Parts of the project page fetched when the reader opens them (not before the first action).
+ONE_CARD = "  on demand: one approval's card (staff)"
+ALL_CARDS = "  on demand: every card (staff)"
+CHART = "  on demand: the timeline chart (staff)"
 PAGE_SIZE = 25  # the project list's, fixed in projects.views.project_list
 
 
@@ -48,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--approvals", type=int, default=20, help="approvals per project")
     parser.add_argument("--requests", type=int, default=100, help="timed requests per page")
     parser.add_argument("--helper-projects", type=int, default=30)
+    parser.add_argument("--dump", help="write each page's HTML into this folder")
     parser.add_argument(
         "--small",
         type=int,
@@ -104,6 +110,8 @@ def main() -> None:
                 cursor.execute("ANALYZE")
         if not calls:
             project_id = data.helper_project_ids[0]
+            sections = f"/projects/{project_id}/sections/"
+            first_approval = Project.objects.get(pk=project_id).approvals.order_by("pk")[0].pk
             staff, helper = _client(data.staff), _client(data.helper)
             enterprise = _client(_enterprise_user(project_id))
             urls = {
@@ -113,6 +121,9 @@ def main() -> None:
                 HELPER_LIST: (helper, "/projects/"),
                 STAFF_PAGE: (staff, f"/projects/{project_id}/"),
                 ENTERPRISE_PAGE: (enterprise, f"/projects/{project_id}/"),
+                ONE_CARD: (staff, f"{sections}cards/?approval={first_approval}&fragment=1"),
+                ALL_CARDS: (staff, f"{sections}cards/?fragment=1"),
+                CHART: (staff, f"{sections}timeline/?fragment=1"),
             }
             calls = {label: _request(client, url) for label, (client, url) in urls.items()}
             # The same projects at every size, spread over the first size's.
@@ -157,7 +168,11 @@ def main() -> None:
 
     response_sizes = {}
     for label, call in calls.items():
-        response_sizes[label] = len(call().content)
+        content = call().content
+        response_sizes[label] = len(content)
+        if args.dump:
+            name = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+            (Path(args.dump) / f"{name}.html").write_bytes(content)
         if args.show_queries:
             _, sql = count_queries(call)
             times = [seconds for _, seconds in query_times(call)]
@@ -299,7 +314,7 @@ def _check(urls, data, args) -> None:
             False,
         ),
         "enterprise page still needed": ('class="still-needed"' in enterprise_page, True),
-        "staff page files": ("/files/" in staff_page, True),
+        "staff cards files": ("/files/" in html(ALL_CARDS), True),
     }
     wrong = {k: v for k, v in expected.items() if v[0] != v[1]}
     if wrong:

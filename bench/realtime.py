@@ -145,15 +145,29 @@ def build_parser() -> argparse.ArgumentParser:
         "--modes", default="embedded,service", help="comma-separated: embedded, service"
     )
     parser.add_argument("--keep-logs", action="store_true", help="keep the daphne logs")
+    parser.add_argument(
+        "--city",
+        action="store_true",
+        help="the city-scale run: service mode only, 2,000 sockets over 4 daphne processes and "
+        "4 client processes (each option given explicitly still wins)",
+    )
     # Internal: one mode runs in a child process of its own, on its own throwaway database.
     parser.add_argument("--phase", choices=("embedded", "service"), help=argparse.SUPPRESS)
     parser.add_argument("--result", help=argparse.SUPPRESS)
     return parser
 
 
+CITY = {"modes": "service", "clients": 2000, "processes": 4, "client_procs": 4}
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.city:
+        # The preset fills what was not given on the command line (compared with the defaults).
+        for name, value in CITY.items():
+            if getattr(args, name) == parser.get_default(name):
+                setattr(args, name, value)
     if min(args.clients, args.streams, args.runs, args.processes, args.client_procs) < 1:
         parser.error("--clients, --streams, --runs, --processes, --client-procs must be >= 1")
     if args.changes < 0 or args.bursts < 0 or args.burst_size < 1:

@@ -8,6 +8,11 @@ urlpatterns = [
     path("projects/<int:project_id>/", views.project_detail, name="project_detail"),
     path("projects/<int:project_id>/edit/", views.project_edit, name="project_edit"),
     path(
+        "projects/<int:project_id>/sections/<slug:part>/",
+        views.project_section,
+        name="project_section",
+    ),
+    path(
         "projects/<int:project_id>/approvals/<int:approval_id>/transition/",
         views.approval_transition,
         name="approval_transition",

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from portal.errors import NotVisible, refusal_shown
@@ -56,6 +56,7 @@ from .forms import (
 )
 from .history import projects_at_risk
 from .models import Approval, Project
+from .panels import rendered_panels
 from .streams import MEMBERSHIP_EVENTS, localized
 from .transitions import TRANSITIONS
 
@@ -235,9 +236,17 @@ def project_detail(request, project_id: int):
     return _project_page(request, project_id)
 
 
-def _project_page(request, project_id: int, *, refused=None, comment_form=None, status=200):
-    """The project page. After a refused action it is shown again with what the person typed
-    (`refused`: the approval id and its bound form; `comment_form`: a refused comment)."""
+PAGE_EVENTS = 12  # the latest events on the page; the earlier ones on demand
+SECTION_TITLES = {
+    "cards": gettext_lazy("Materials and actions"),
+    "timeline": gettext_lazy("Parallel timeline (working days)"),
+    "events": gettext_lazy("What happened"),
+}
+
+
+def _project_rows(request, project_id: int, *, refused=None, cards: bool = False):
+    """The project the user may see and one row per approval (state, clock, what this viewer
+    may do); `cards` adds what an opened card shows (its checklist, files to review)."""
     user = request.user
     project = selectors.project_page_queryset(user).filter(pk=project_id).first()
     if project is None:
@@ -249,44 +258,111 @@ def _project_page(request, project_id: int, *, refused=None, comment_form=None, 
         a.pk: selectors.approval_summary(a, calendar=calendar, today=today, user=user)
         for a in approvals
     }
-    internal = perms.can_view_internal(user, project)
-    is_enterprise = perms.is_enterprise_user_of(user, project)
     refused_id, refused_form = refused or (None, None)
     rows = []
     for a in approvals:
         form = refused_form if a.pk == refused_id else None
         actions = summaries[a.pk]["actions"]
-        rows.append(
-            {
-                "approval": a,
-                "summary": summaries[a.pk],
-                "materials": [(m, material_status(m)) for m in a.materials.all()],
-                "transitions": [TRANSITIONS[action] for action in actions],
-                "values": transition_values(form),
-                "refused": form is not None,
-                "unreviewed": unreviewed_versions(a) if "approve" in actions else [],
-                "waits_for": a.prerequisites_pending if a.is_open else [],
-                "can_review": perms.can_review_materials(user, a),
-            }
-        )
+        row = {
+            "approval": a,
+            "summary": summaries[a.pk],
+            "transitions": [TRANSITIONS[action] for action in actions],
+            "refused": form is not None,
+            "waits_for": a.prerequisites_pending if a.is_open else [],
+        }
+        if cards or form is not None:
+            row.update(
+                materials=[(m, material_status(m)) for m in a.materials.all()],
+                values=transition_values(form),
+                unreviewed=unreviewed_versions(a) if "approve" in actions else [],
+                can_review=perms.can_review_materials(user, a),
+            )
+        rows.append(row)
+    return project, approvals, summaries, rows, calendar, today
+
+
+def _project_page(request, project_id: int, *, refused=None, comment_form=None, status=200):
+    """The project page. After a refused action it is shown again with what the person typed
+    (`refused`: the approval id and its bound form; `comment_form`: a refused comment).
+
+    What a reader sees first: the summary, the approvals' table, the cards' titles, the
+    timeline's sentences, the latest events and the comments. A card's checklist and forms,
+    the timeline's chart and the earlier events come on demand (project_section), except a
+    card whose action was refused and the chart after a what-if question."""
+    user = request.user
+    project, approvals, summaries, rows, calendar, today = _project_rows(
+        request, project_id, refused=refused
+    )
     still_needed = selectors.still_needed_from_enterprise(project)
+    forecast = project_forecast(request.GET, project, approvals, summaries, today, calendar)
+    what_if = forecast.get("what_if")
     context = {
         "project": project,
         "rows": rows,
         "overview": selectors.project_overview(rows, still_needed),
-        **project_forecast(request.GET, project, approvals, summaries, today, calendar),
+        **forecast,
+        "timeline_inline": bool(what_if and what_if.form.is_bound),
         "events": selectors.project_events(user, project),
         "comments": selectors.project_comments(user, project),
         "comment_form": comment_form or CommentForm(),
-        "internal": internal,
-        "is_enterprise": is_enterprise,
+        "internal": perms.can_view_internal(user, project),
+        "is_enterprise": perms.is_enterprise_user_of(user, project),
         "can_upload": perms.can_upload_materials(user, project),
         "can_manage": perms.can_manage_project(user, project),
         "still_needed": still_needed,
         "today": today,
         "streams": stream_heads(selectors.readable_project_streams(user, project)),
+        "panels": rendered_panels(request, project),
     }
     return render(request, "projects/project_detail.html", context, status=status)
+
+
+def _approval_ids(request) -> set[int]:
+    """The approvals asked for (?approval=12&approval=14); a bad value is a 404, as a guess."""
+    ids = set()
+    for value in request.GET.getlist("approval"):
+        if not value.isdigit() or not 0 < int(value) < 2**63:
+            raise NotVisible("approval not found")
+        ids.add(int(value))
+    return ids
+
+
+@require_safe
+@login_required
+def project_section(request, project_id: int, part: str):
+    """One part of the project page: the approvals' cards (all, or ?approval=N ones), the
+    timeline's chart, the earlier events. With ?fragment=1 the part alone, for the page's
+    script to put in place; otherwise a page of its own, the fallback without script."""
+    if part not in SECTION_TITLES:
+        raise Http404("no such section")
+    user = request.user
+    standalone = request.GET.get("fragment") != "1"
+    context = {"part": part, "standalone": standalone, "section_title": SECTION_TITLES[part]}
+    if part == "events":
+        project = selectors.project_page_queryset(user).filter(pk=project_id).first()
+        if project is None:
+            raise NotVisible("project not found")
+        events = selectors.project_events(user, project)
+        context.update(project=project, events=events if standalone else events[PAGE_EVENTS:])
+    else:
+        project, approvals, summaries, rows, calendar, today = _project_rows(
+            request, project_id, cards=part == "cards"
+        )
+        context.update(project=project, can_upload=perms.can_upload_materials(user, project))
+        if part == "cards":
+            wanted = _approval_ids(request)
+            if wanted:
+                rows = [r for r in rows if r["approval"].pk in wanted]
+                if len(rows) != len(wanted):
+                    raise NotVisible("approval not found")
+            context["rows"] = rows
+        else:
+            context.update(
+                project_forecast(request.GET, project, approvals, summaries, today, calendar),
+                timeline_inline=True,
+            )
+    template = "projects/project_section.html" if standalone else "projects/_project_section.html"
+    return render(request, template, context)
 
 
 def transition_values(form) -> dict:
