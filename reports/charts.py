@@ -75,7 +75,7 @@ def monthly_chart(months: Sequence[tuple[date, int, int]], title: str) -> SafeSt
         ):
             h = plot * value / top_value
             body.append(
-                f'<rect class="bar" data-series="{kind}" data-month="{month.isoformat()}" '
+                f'<rect class="chart-bar" data-series="{kind}" data-month="{month.isoformat()}" '
                 f'data-value="{value}" x="{x + offset:.1f}" y="{top + plot - h:.1f}" '
                 f'width="{bar}" height="{h:.1f}" fill="{colour}"/>'
             )
@@ -92,7 +92,7 @@ def monthly_chart(months: Sequence[tuple[date, int, int]], title: str) -> SafeSt
 
 def on_time_chart(rows: Sequence[tuple[str, float | None]], title: str) -> SafeString:
     """On-time rate per department as horizontal bars in the given order, with the target."""
-    label_width, bar_width, row_height, top = 190, 380, 24, 26
+    label_width, bar_width, row_height, top = 230, 380, 24, 26
     width = label_width + bar_width + 60
     height = top + row_height * max(1, len(rows)) + 10
     target_x = label_width + bar_width * ON_TIME_TARGET
@@ -105,21 +105,21 @@ def on_time_chart(rows: Sequence[tuple[str, float | None]], title: str) -> SafeS
         middle = y + row_height / 2
         body.append(
             f'<text class="row-label" data-row="{index}" x="{label_width - 8}" '
-            f'y="{middle + 4:.1f}" text-anchor="end">{escape(_shorten(label, 16))}</text>'
+            f'y="{middle + 4:.1f}" text-anchor="end">{escape(_shorten(label, 15))}</text>'
         )
         if value is None:
             body.append(
-                f'<text class="value" data-row="{index}" x="{label_width + 4}" '
+                f'<text class="chart-value" data-row="{index}" x="{label_width + 4}" '
                 f'y="{middle + 4:.1f}">—</text>'
             )
             continue
         w = bar_width * value
         colour = COMPLETED_COLOUR if value >= ON_TIME_TARGET else "#d08c28"
         body.append(
-            f'<rect class="bar" data-row="{index}" data-label="{escape(label)}" '
+            f'<rect class="chart-bar" data-row="{index}" data-label="{escape(label)}" '
             f'data-value="{value:.4f}" x="{label_width}" y="{y + 4}" width="{w:.1f}" '
             f'height="{row_height - 8}" fill="{colour}"/>'
-            f'<text class="value" data-row="{index}" x="{label_width + w + 4:.1f}" '
+            f'<text class="chart-value" data-row="{index}" x="{label_width + w + 4:.1f}" '
             f'y="{middle + 4:.1f}">{value * 100:.1f} %</text>'
         )
     body.append(
@@ -133,7 +133,7 @@ def heatmap_chart(
     rows: Sequence[str], months: Sequence[date], values: Sequence[Sequence[int]], title: str
 ) -> SafeString:
     """Late decisions per department and month: darker is more."""
-    label_width, cell, top = 170, max(16, min(34, 600 // max(1, len(months)))), 30
+    label_width, cell, top = 230, max(16, min(34, 600 // max(1, len(months)))), 30
     width = label_width + cell * max(1, len(months)) + 10
     height = top + 22 * max(1, len(rows)) + 8
     peak = max([max(r) for r in values if r] or [0]) or 1
@@ -149,13 +149,13 @@ def heatmap_chart(
         y = top + index * 22
         body.append(
             f'<text class="row-label" data-row="{index}" x="{label_width - 8}" y="{y + 15}" '
-            f'text-anchor="end">{escape(_shorten(label, 14))}</text>'
+            f'text-anchor="end">{escape(_shorten(label, 15))}</text>'
         )
         for col, value in enumerate(values[index]):
             strength = value / peak
             fill = "#f4f4f4" if not value else f"rgba(178, 34, 34, {0.2 + 0.8 * strength:.2f})"
             body.append(
-                f'<rect class="cell" data-row="{index}" data-value="{value}" '
+                f'<rect class="chart-cell" data-row="{index}" data-value="{value}" '
                 f'x="{label_width + col * cell}" y="{y}" width="{cell - 2}" height="20" '
                 f'fill="{fill}"/>'
             )
@@ -180,7 +180,7 @@ def funnel_chart(stages: Sequence[tuple[str, int]], title: str) -> SafeString:
         body.append(
             f'<text class="row-label" data-row="{index}" x="{centre - 160}" '
             f'y="{y + row_height / 2 + 4:.1f}" text-anchor="end">{escape(label)}</text>'
-            f'<rect class="bar" data-row="{index}" data-value="{value}" '
+            f'<rect class="chart-bar" data-row="{index}" data-value="{value}" '
             f'x="{centre - w / 2:.1f}" y="{y + 3}" width="{w:.1f}" height="{row_height - 6}" '
             f'fill="{RECEIVED_COLOUR}"/>'
             f'<text x="{centre + 160}" y="{y + row_height / 2 + 4:.1f}">{value}</text>'

@@ -16,7 +16,7 @@ from .exports import FORMATS, export_response
 from .forms import StatisticsFilterForm
 from .permissions import forced_departments, may_view_statistics
 from .statistics import catalogue_choices, compute
-from .tables import TABLE_NAMES, TABLE_PARTS, build_tables, label_of
+from .tables import DAYS, PERCENT, TABLE_NAMES, TABLE_PARTS, Cell, build_tables, label_of
 
 EXPORT_PARAMETERS = ("format", "table")
 
@@ -62,6 +62,14 @@ def statistics(request):
         "figures": figures,
         "tables": tables,
         "charts": _charts(figures, tables),
+        "headline": [
+            (_("Received"), Cell(figures.received)),
+            (_("Completed"), Cell(figures.approved)),
+            (_("Completion rate"), Cell(figures.completion_rate, PERCENT)),
+            (_("On time (promised)"), Cell(figures.on_time_rate, PERCENT)),
+            (_("Median working days"), Cell(figures.median_used, DAYS)),
+            (_("Satisfied"), Cell(figures.satisfaction_rate, PERCENT)),
+        ],
         "export_query": query.urlencode(),
         "forced": departments is not None,
     }

@@ -158,7 +158,7 @@ def test_on_time_bars_sit_on_their_department_rows_sorted_with_the_target(client
         svg.find(f"{SVG}title").text == "On-time rate by department" or svg.find(f"{SVG}title").text
     )
     labels = {t.get("data-row"): t for t in svg.iter(f"{SVG}text") if t.get("class") == "row-label"}
-    bars = [r for r in svg.iter(f"{SVG}rect") if r.get("class") == "bar"]
+    bars = [r for r in svg.iter(f"{SVG}rect") if r.get("class") == "chart-bar"]
     assert [labels[b.get("data-row")].text for b in bars] == ["Stats Bureau A", "Stats Bureau B"]
     for bar in bars:
         centre = float(bar.get("y")) + float(bar.get("height")) / 2
@@ -171,7 +171,7 @@ def test_on_time_bars_sit_on_their_department_rows_sorted_with_the_target(client
     assert widths[0] > widths[1] == 0
     target = [line for line in svg.iter(f"{SVG}line") if line.get("class") == "target"]
     assert len(target) == 1
-    assert float(target[0].get("x1")) == pytest.approx(190 + 380 * 0.95)
+    assert float(target[0].get("x1")) == pytest.approx(230 + 380 * 0.95)
 
 
 def test_monthly_chart_and_heatmap_carry_the_tables_numbers(client, june):
@@ -182,7 +182,7 @@ def test_monthly_chart_and_heatmap_carry_the_tables_numbers(client, june):
     bars = {
         (r.get("data-month"), r.get("data-series")): int(r.get("data-value"))
         for r in monthly.iter(f"{SVG}rect")
-        if r.get("class") == "bar"
+        if r.get("class") == "chart-bar"
     }
     assert bars[("2026-06-01", "received")] == 4
     assert bars[("2026-06-01", "completed")] == 2
@@ -192,7 +192,9 @@ def test_monthly_chart_and_heatmap_carry_the_tables_numbers(client, june):
     rows = table_rows(html, "monthly")
     assert rows[2][:4] == ["2026年6月", "4", "2", "2"]
     heat = svg_of(html, "late")
-    cells = [int(r.get("data-value")) for r in heat.iter(f"{SVG}rect") if r.get("class") == "cell"]
+    cells = [
+        int(r.get("data-value")) for r in heat.iter(f"{SVG}rect") if r.get("class") == "chart-cell"
+    ]
     assert cells == [0, 1, 0]  # department B, May to July
     assert table_rows(html, "late")[1] == ["统计乙局", "0", "1", "0", "1"]
     funnel = svg_of(html, "funnel")
