@@ -107,7 +107,7 @@ def rating_case(request, case_id: int):
 def _rating_page(request, subject, *, may_rate):
     is_case = isinstance(subject, Case)
     rating = ratings.rating_of(subject)
-    form = RatingForm(request.POST or None) if request.method == "POST" else RatingForm()
+    form = RatingForm(request.POST) if request.method == "POST" else RatingForm()
     status = 200
     if request.method == "POST":
         if not form.is_valid():

@@ -108,6 +108,15 @@ def test_an_invalid_form_answers_400_with_the_comment_kept(client, case_world):
     assert not Rating.objects.exists()
 
 
+def test_an_empty_post_answers_400_with_the_score_asked_for(client, case_world):
+    w = case_world
+    decide(w.approval)
+    response = login(client, w.enterprise).post(url(w.approval), {})
+    assert response.status_code == 400
+    assert "This field is required." in response.text
+    assert not Rating.objects.exists()
+
+
 def test_an_undecided_approval_shows_no_form(client, case_world):
     w = case_world
     page = login(client, w.enterprise).get(url(w.approval))
