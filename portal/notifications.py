@@ -221,11 +221,7 @@ def notify_event(row: Event) -> list[Notification]:
             reasons.setdefault(int(user_id), reason)
     if not reasons:
         return []
-    users = list(
-        User.objects.filter(pk__in=reasons, is_active=True)
-        .only("pk", "is_active", "is_superuser", "language", "email")
-        .prefetch_related("groups")
-    )
+    users = list(User.objects.filter(pk__in=reasons, is_active=True).prefetch_related("groups"))
     _with_roles(users)
     users = [user for user in users if _readable(user, row.stream)]
     if not users:

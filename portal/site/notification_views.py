@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from portal import notifications as centre
@@ -81,7 +82,13 @@ def notifications_read_all(request):
     reason = _reason_filter(request)
     count = centre.notifications_mark_all_read(actor=request.user, reason=reason)
     if count:
-        messages.success(request, _("Marked %(count)d notifications read.") % {"count": count})
+        messages.success(
+            request,
+            ngettext(
+                "Marked %(count)d notification read.", "Marked %(count)d notifications read.", count
+            )
+            % {"count": count},
+        )
     return _back(request, reason)
 
 
