@@ -7,12 +7,8 @@ class SupervisionConfig(AppConfig):
     verbose_name = _("Supervision and service cases")
 
     def ready(self) -> None:
-        # The case streams, their event types and who is told of them are registered here
-        # (supervision/streams.py), once the module exists.
-        try:
-            from . import streams
-        except ImportError:  # pragma: no cover - while the app is being built
-            return
-        register = getattr(streams, "register", None)
-        if register is not None:
-            register()
+        # The case streams, the event types of cases, cards and ratings, who is told of them,
+        # and the project-page panels (supervision/streams.py).
+        from . import streams
+
+        streams.register()

@@ -348,3 +348,19 @@ def test_the_tracking_page_is_rate_limited_per_address(client, case_world, cases
         == 404
     )
     cache.clear()
+
+
+def test_the_pages_read_in_chinese_at_the_bare_paths(client, case_world, cases):
+    from django.utils import translation
+
+    w = case_world
+    complaint = cases[0]
+    client.force_login(w.staff)
+    with translation.override("zh-hans"):
+        url = reverse("case_detail", args=[complaint.number])
+        listing = reverse("case_list")
+    assert not url.startswith("/en/")
+    assert client.get(listing).status_code == 200
+    page = client.get(url)
+    assert page.status_code == 200 and complaint.number in page.content.decode()
+    assert client.get("/cases/track/").status_code == 200

@@ -253,6 +253,10 @@ def test_internal_notes_and_streams_by_role(case_world):
         user = getattr(w, name) if name != "colleague" else w.ent_colleague
         assert stream_readable(user, public) is reads_public, name
         assert stream_readable(user, internal) is reads_internal, name
+        # A guessed case stream reads like one that does not exist.
+        assert not stream_readable(user, "case:999999")
+        assert not stream_readable(user, "case:999999:internal")
+        assert not stream_readable(user, f"case:{case.pk}:other")
 
 
 def test_enterprise_never_reads_a_supervision_case_of_its_project(case_world):
