@@ -240,6 +240,17 @@ def test_the_panel_offers_the_enterprise_a_rate_button_then_shows_the_score(case
     assert ">Rate<" not in html and "very satisfied" in html
 
 
+def test_the_project_page_carries_the_ratings_section(client, case_world):
+    w = case_world
+    decide(w.approval)
+    page = login(client, w.enterprise).get(f"/en/projects/{w.own.pk}/")
+    assert page.status_code == 200
+    assert 'id="panel-ratings"' in page.text
+    assert f'href="/en/ratings/approval/{w.approval.pk}/"' in page.text
+    other = login(client, w.enterprise2).get(f"/en/projects/{w.other.pk}/")
+    assert 'id="panel-ratings"' not in other.text  # nothing decided there
+
+
 def test_the_panel_shows_the_bureau_side_what_it_may_read(case_world):
     w = case_world
     decide(w.approval)
