@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from portal.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
-from portal.models import Event
+from portal.models import Event, Notification
 from portal.streams import event_text, event_type
 from projects.models import Approval
 from supervision import ratings
@@ -410,3 +410,22 @@ def test_an_empty_note_is_refused(case_world):
     with pytest.raises(InvalidInput) as refused:
         ratings.rating_follow_up(actor=w.staff, rating=rating, note="  ")
     assert refused.value.field == "note"
+
+
+def test_the_notification_centre_writes_one_notification_per_person(
+    case_world, django_capture_on_commit_callbacks
+):
+    w = case_world
+    decide(w.approval)
+    with django_capture_on_commit_callbacks(execute=True):
+        give(w, score=1, reasons=["slow"])
+    notes = Notification.objects.filter(event__event="rating.given")
+    assert notes.count() == 3
+    told = dict(notes.values_list("user__username", "reason"))
+    assert told == {
+        "officer": "rating_department",
+        "officer2": "rating_department",
+        "helper": "rating_project",
+    }
+    text = notes.get(user=w.officer).text
+    assert "LAND" in text and "PJ-2026-0001" in text
