@@ -64,6 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--requests", type=int, default=10, help="timed requests per pass")
     parser.add_argument("--runs", type=int, default=3, help="timing passes")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--queries-only", action="store_true", help="print the page's queries")
+    parser.add_argument("--explain", action="store_true", help="with --queries-only: EXPLAIN")
     return parser
 
 
@@ -383,6 +385,18 @@ def main() -> None:
         sheet = load_workbook(io.BytesIO(export().content)).active
         print(f"export: {sheet.max_row - 3} department rows in the XLSX")
 
+        if args.queries_only:
+            for sql, seconds in sorted(query_times(page), key=lambda q: -q[1]):
+                print(f"  {seconds * 1000:8.1f} ms  {' '.join(sql.split())[:150]}")
+            if args.explain:
+                from django.db import connection as c
+
+                for sql, _s in query_times(page):
+                    if sql.startswith("SELECT") and "UNION" not in sql[:40]:
+                        with c.cursor() as cursor:
+                            cursor.execute("EXPLAIN ANALYZE " + sql)
+                            print("\n".join(r[0] for r in cursor.fetchall()))
+            return
         runs = time_runs(calls, requests=args.requests, warmup=2, runs=args.runs)
         rows = []
         for label in calls:
@@ -392,6 +406,9 @@ def main() -> None:
             sql_ms = [sum(t for _, t in query_times(fn)) * 1000 for _ in range(3)]
             rows.append([label, *run_columns(runs, label, base), queries, spread(sql_ms, 1)])
         print_table(["what", *RUN_HEADERS, "queries", "SQL ms"], rows)
+        print(f"the queries of {PAGE}, slowest first:")
+        for sql, seconds in sorted(query_times(page), key=lambda q: -q[1]):
+            print(f"  {seconds * 1000:8.1f} ms  {' '.join(sql.split())[:150]}")
         if not open_built:
             print("/open/: not built")
         print(RUN_NOTE)

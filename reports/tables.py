@@ -9,7 +9,6 @@ from typing import Any
 
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from meetings.models import Meeting
 from projects.models import Project
@@ -316,17 +315,6 @@ TABLE_PARTS = {
     "meetings": ("other",),
     "cases": ("other",),
     "ratings": ("other",),
-}
-
-TABLE_TITLES = {
-    "summary": gettext_lazy("Applications in the period"),
-    "monthly": gettext_lazy("Applications by month"),
-    "departments": gettext_lazy("On-time rate by department"),
-    "late": gettext_lazy("Decided late, by department and month"),
-    "stages": gettext_lazy("Projects by stage"),
-    "meetings": gettext_lazy("Meetings, visits and their decisions"),
-    "cases": gettext_lazy("Cases by kind"),
-    "ratings": gettext_lazy("Ratings"),
 }
 
 
