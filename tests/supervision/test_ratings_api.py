@@ -10,6 +10,7 @@ from projects.models import Approval
 from supervision import ratings
 from supervision.models import Case, Rating
 from supervision.services import case_open
+from tests.projects import factories as f
 from tests.supervision.conftest import at
 
 MON = date(2026, 9, 14)
@@ -206,3 +207,28 @@ def test_a_closed_case_is_rated_through_the_api(client, case_world):
     response = post(c, {"case": case.pk, "score": 4, "reasons": ["helpful_staff"]})
     assert response.status_code == 201
     assert response.json()["subject"] == {"type": "case", "id": case.pk, "label": case.number}
+
+
+@pytest.mark.parametrize("who", ["staff", "helper"])
+def test_the_list_takes_the_same_number_of_queries_at_two_sizes(
+    client, case_world, django_assert_max_num_queries, who
+):
+    w = case_world
+    c = login(client, getattr(w, who))
+
+    def rate_some(n):
+        for i in range(n):
+            rater = f.user(f"api-rater{n}-{i}", "enterprise")
+            project = f.project(w.staff, f.enterprise([rater]), [f.item(w.planning)], lead=w.helper)
+            approval = decide(project.approvals.get())
+            ratings.rating_give(
+                actor=rater, approval=approval, score=1, reasons=["slow"], today=MON, now=at(MON)
+            )
+
+    rate_some(2)
+    c.get("/api/v1/ratings")
+    with django_assert_max_num_queries(12) as small:
+        assert c.get("/api/v1/ratings").json()["count"] == 2
+    rate_some(6)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert c.get("/api/v1/ratings").json()["count"] == 8
