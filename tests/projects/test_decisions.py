@@ -73,8 +73,9 @@ def test_states_follow_the_newest_version_and_its_review(world):
 def test_the_page_never_says_provided_beside_nothing_uploaded(client, world):
     land = received_and_accepted(world)
     client.force_login(world.enterprise)
-    html = client.get(f"/projects/{world.own.pk}/").content.decode()
-    card = html.split(f'id="approval-{land.pk}"')[1].split("</details>")[0]
+    # The card's checklist comes on demand (the cards' section, this card).
+    html = client.get(f"/projects/{world.own.pk}/sections/cards/?approval={land.pk}").content
+    card = html.decode().split(f'id="approval-{land.pk}"')[1].split("</details>")[0]
     # Accepted with nothing uploaded: handed in on paper, and the file column agrees.
     assert "尚未上传" not in card
     assert 'data-state="on_paper"' in card and "纸质" in card
@@ -89,8 +90,8 @@ def test_accept_is_not_offered_while_a_prerequisite_waits_and_the_page_says_why(
     assert "accept" not in perms.allowed_actions(world.officer, fresh(plan))
     assert "reject" in perms.allowed_actions(world.officer, fresh(plan))
     client.force_login(world.officer)
-    html = client.get(f"/en/projects/{world.own.pk}/").content.decode()
-    card = html.split(f'id="approval-{plan.pk}"')[1].split("</details>")[0]
+    html = client.get(f"/en/projects/{world.own.pk}/sections/cards/?approval={plan.pk}").content
+    card = html.decode().split(f'id="approval-{plan.pk}"')[1].split("</details>")[0]
     assert "Acceptance waits for these prerequisites to be approved:" in card
     assert "LAND" in card
     assert "action-form--accept" not in card
@@ -174,7 +175,7 @@ def test_once_reviewed_the_approval_goes_through_without_confirmation(world):
 def test_the_page_warns_and_offers_the_paper_confirmation_only_when_files_wait(client, world):
     land = received_and_accepted(world)
     client.force_login(world.officer)
-    url = f"/en/projects/{world.own.pk}/"
+    url = f"/en/projects/{world.own.pk}/sections/cards/"  # the cards' forms, on demand
     html = client.get(url).content.decode()
     assert f'name="a{land.pk}-on_paper"' not in html
     material_upload(

@@ -152,8 +152,9 @@ def test_the_enterprise_sees_what_is_still_needed_and_no_internal_matter(client,
     assert soup.select_one('input[name="internal"]') is None
     streams = soup.select_one(".event-region")["data-streams"]
     assert f"project:{world.own.pk}:internal" not in streams
-    # The enterprise may send the supplement, not decide.
-    actions = {i["value"] for i in soup.select(f"#approval-{land.pk} input[name$='-action']")}
+    # The enterprise may send the supplement, not decide (the card's forms come on demand).
+    cards = page(client, world.enterprise, f"/en/projects/{world.own.pk}/sections/cards/")
+    actions = {i["value"] for i in cards.select(f"#approval-{land.pk} input[name$='-action']")}
     assert actions == {"supplement", "withdraw"}
 
 
@@ -176,7 +177,7 @@ def test_staff_side_sees_internal_comments_and_events(client, world):
 )
 def test_each_viewer_gets_the_transition_forms_they_may_use(client, world, role, actions):
     land = world.approval(world.own, "LAND")
-    soup = page(client, getattr(world, role), f"/en/projects/{world.own.pk}/")
+    soup = page(client, getattr(world, role), f"/en/projects/{world.own.pk}/sections/cards/")
     shown = {i["value"] for i in soup.select(f"#approval-{land.pk} input[name$='-action']")}
     assert shown == actions
 
@@ -231,7 +232,7 @@ def test_the_timeline_draws_bars_pauses_and_prerequisite_arrows(client, world):
     approval_transition(
         actor=world.enterprise, approval_id=land.pk, action="supplement", now=at(2026, 11, 6)
     )
-    soup = page(client, world.helper, f"/en/projects/{world.own.pk}/")
+    soup = page(client, world.helper, f"/en/projects/{world.own.pk}/sections/timeline/")
     chart = soup.select_one("svg.timeline__chart")
     assert len(chart.select("rect.bar")) == 3
     assert len(chart.select("rect.pause")) == 1

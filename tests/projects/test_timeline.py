@@ -158,7 +158,9 @@ def test_bad_stored_dates_do_not_break_the_chart(staged):
 
 def test_the_page_draws_labels_inside_the_fixed_size_svg(client, staged):
     client.force_login(staged.helper)
-    soup = BeautifulSoup(client.get(f"/en/projects/{staged.own.pk}/").content, "html.parser")
+    # The chart comes on demand: the timeline's section on its own page has it.
+    url = f"/en/projects/{staged.own.pk}/sections/timeline/"
+    soup = BeautifulSoup(client.get(url).content, "html.parser")
     svg = soup.select_one("section.timeline svg.timeline__chart")
     assert svg["viewbox"] == f"0 0 {svg['width']} {svg['height']}"
     assert "preserveaspectratio" not in svg.attrs
@@ -245,7 +247,7 @@ def test_the_page_names_the_critical_path_in_words_and_on_its_bars(client, stage
     # Planned to start today: the approvals, still running, will end after it.
     staged.own.__class__.objects.filter(pk=staged.own.pk).update(planned_start=timezone.localdate())
     client.force_login(staged.helper)
-    html = client.get(f"/en/projects/{staged.own.pk}/").content
+    html = client.get(f"/en/projects/{staged.own.pk}/sections/timeline/").content
     soup = BeautifulSoup(html, "html.parser")
     section = soup.select_one("section.timeline")
     svg = section.select_one("svg.timeline__chart")
