@@ -554,7 +554,15 @@ def _other_queries(scope: Scope, today: date) -> QuerySet:
             ),
             _ZERO,
         ),
-        n4=Count("id", filter=Q(state__in=Case.OPEN_STATES, stage_due__lt=today)),
+        # Past the current stage's date and still unanswered (an answered case waits on the
+        # person who opened it, not on the department).
+        n4=Count(
+            "id",
+            filter=Q(
+                state__in=(Case.State.OPENED, Case.State.DISPATCHED, Case.State.SIGNED),
+                stage_due__lt=today,
+            ),
+        ),
     )
     ratings = Rating.objects.filter(at__date__gte=start, at__date__lte=end)
     ratings = ratings.filter(_by_department(scope, "department_id"))

@@ -10,6 +10,8 @@
 - D (department B, item Y, that project): received Tue 16, rejected Wed 17 without acceptance.
 - Ratings 5, 4 and 2 in June (2 of 3 satisfied); one joint site inspection held in June with
   an action item done before its date and one still open past its date.
+- A complaint to A opened 1 June and answered 4 June; a hotline call to B opened 2 June, still
+  open on 10 July past its stage's date of 5 June.
 """
 
 from datetime import UTC, date, datetime, timedelta
@@ -27,7 +29,7 @@ from projects.services import (
     approval_supplement,
     approval_withdraw,
 )
-from supervision.models import Rating
+from supervision.models import Case, Rating
 from tests.projects import factories
 
 JUNE_START, JUNE_END = date(2026, 6, 1), date(2026, 6, 30)
@@ -119,5 +121,27 @@ def june(db):
         title="协调用地",
         owner_department=d.dept_a,
         due_date=date(2026, 7, 1),
+    )
+    Case.objects.create(
+        number="TS-2026-9001",
+        kind=Case.Kind.COMPLAINT,
+        title="审批拖延",
+        opener_kind=Case.Opener.ENTERPRISE,
+        department=d.dept_a,
+        project=d.p1,
+        state=Case.State.ANSWERED,
+        opened_at=at(1),
+        answered_at=at(4),
+        stage_due=date(2026, 6, 8),
+    )
+    Case.objects.create(
+        number="RX-2026-9002",
+        kind=Case.Kind.HOTLINE,
+        title="咨询",
+        opener_kind=Case.Opener.PHONE,
+        department=d.dept_b,
+        state=Case.State.SIGNED,
+        opened_at=at(2),
+        stage_due=date(2026, 6, 5),
     )
     return d

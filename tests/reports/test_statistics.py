@@ -10,6 +10,7 @@ from projects.models import Approval, ApprovalMaterial, WorkingDay
 from projects.services import approval_accept, approval_receive, material_review, material_upload
 from reports.statistics import Scope, compute, percentile_of_histogram, working_days_used
 from reports.tables import build_tables
+from supervision.models import Case
 from tests.projects import factories
 
 from .conftest import JUNE_END, JUNE_START, TODAY, at
@@ -76,6 +77,15 @@ def test_meetings_ratings_and_stages(june):
     assert f.ratings == {5: 1, 4: 1, 2: 1}
     assert f.satisfaction_rate == pytest.approx(2 / 3)
     assert sum(f.stages.values()) == 2
+    assert f.cases == {
+        "complaint": {"opened": 1, "answered": 1, "answer_days": 3, "overdue": 0},
+        "hotline": {"opened": 1, "answered": 0, "answer_days": 0, "overdue": 1},
+    }
+    cases = {
+        row[0].value: [c.value for c in row[1:]]
+        for row in build_tables(f, {"department": [], "item": [], "town": []})["cases"].rows
+    }
+    assert cases[str(Case.Kind.COMPLAINT.label)][2:] == [3.0, 0]
 
 
 def test_filters_narrow_every_figure(june):
