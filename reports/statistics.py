@@ -8,9 +8,13 @@ queries of one family are sent as one UNION ALL.
 
 Working days used (acceptance to decision, minus the supplement pauses) are computed in SQL
 by the clock's own rule: Monday to Friday, plus the calendar's working weekends, minus its
-weekday holidays (`projects.WorkingDay` holds only those exceptions). The count is grouped by
-its value, so medians and 90th percentiles are read from a histogram of at most a few hundred
-distinct values (exact, with no per-approval column to keep in step with calendar changes).
+weekday holidays (`projects.WorkingDay` holds only those exceptions). The page builds, inside
+its one query, a cumulative working-day index over every date from the earliest acceptance to
+the latest decision in scope (a CTE of a few hundred or thousand dates, read fresh from the
+calendar each time, so a calendar change never leaves a stored figure behind) and joins it on
+both dates; the result is grouped by its value, so medians and 90th percentiles are read
+exactly from a histogram of at most a few hundred distinct values. No per-approval column is
+stored (it would need rewriting whenever staff correct the calendar).
 """
 
 from __future__ import annotations
