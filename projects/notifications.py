@@ -12,6 +12,8 @@ it emails the people the first run did not reach, and no one twice.
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
@@ -23,10 +25,18 @@ from django_tasks import task
 from portal import mail
 from portal import notifications as centre
 from portal.models import Notification, User
-from portal.streams import NotificationReason, parse, register_reasons, register_stream_link
+from portal.roles import ENTERPRISE, OFFICER, roles_of
+from portal.streams import (
+    NotificationReason,
+    parse,
+    register_reasons,
+    register_stream_link,
+    register_stream_readers,
+)
 
+from . import permissions as perms
 from .clock import WorkingCalendar
-from .models import Approval, Project
+from .models import Approval, Department, Enterprise, Project, ProjectUserObjectPermission
 
 APPROVAL_DECIDED = "approval_decided"
 SUPPLEMENT_REQUESTED = "supplement_requested"
@@ -141,6 +151,39 @@ def email_for_approval(note: Notification) -> centre.EmailParts | None:
     )
 
 
+def project_readers(users: list[User], project_id: int, suffix: str) -> set[int]:
+    """Who among `users` may read the project's stream: the permission functions themselves,
+    with each person's caches (enterprises, departments, grants on this project) filled for
+    all of them in three queries instead of two or three per person."""
+    project = Project.objects.filter(pk=project_id).first()
+    if project is None:
+        return set()
+    ids = [user.pk for user in users]
+    enterprises, departments, grants = defaultdict(set), defaultdict(set), defaultdict(set)
+    for user_id, enterprise_id in Enterprise.users.through.objects.filter(
+        user_id__in=ids
+    ).values_list("user_id", "enterprise_id"):
+        enterprises[user_id].add(enterprise_id)
+    for user_id, department_id in Department.officers.through.objects.filter(
+        user_id__in=ids
+    ).values_list("user_id", "department_id"):
+        departments[user_id].add(department_id)
+    for user_id, codename in ProjectUserObjectPermission.objects.filter(
+        user_id__in=ids, content_object_id=project.pk
+    ).values_list("user_id", "permission__codename"):
+        grants[user_id].add(codename)
+    for user in users:
+        roles = roles_of(user)
+        user._enterprise_ids = enterprises[user.pk] if ENTERPRISE in roles else set()
+        user._department_ids = departments[user.pk] if OFFICER in roles else set()
+        cache = getattr(user, "_project_perm_cache", None)
+        if cache is None:
+            cache = user._project_perm_cache = {}
+        cache[project.pk] = grants[user.pk]
+    may_read = perms.can_view_internal if suffix == "internal" else perms.can_view_project
+    return {user.pk for user in users if may_read(user, project)}
+
+
 def _project_page(object_id: int, suffix: str) -> str:
     return reverse("project_detail", args=[object_id])
 
@@ -155,6 +198,7 @@ def register() -> None:
     for reason in (APPROVAL_DECIDED, SUPPLEMENT_REQUESTED, DEADLINE_ALERT):
         centre.register_email(reason, email_for_approval)
     register_stream_link("project", _project_page)
+    register_stream_readers("project", project_readers)
     centre.register_working_day_check(_working_day)
 
 

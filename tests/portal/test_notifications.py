@@ -97,12 +97,18 @@ def test_the_actor_inactive_people_and_people_who_cannot_read_the_stream_are_not
             (world.enterprise.pk, "approval_decided"),
             (world.enterprise.pk, "supplement_requested"),  # a second reason: one notification
             (world.officer.pk, "approval_decided"),  # an officer of a department on the project
+            (world.water_officer.pk, "approval_decided"),  # an officer of none of its departments
+            (world.helper.pk, "approval_decided"),  # the lead helper
         ]
     )
     with transaction.atomic():
         emit(stream=f"project:{world.own.pk}", event="test.notified", actor=world.staff, data={})
     told = dict(Notification.objects.values_list("user_id", "reason"))
-    assert told == {world.enterprise.pk: "approval_decided", world.officer.pk: "approval_decided"}
+    assert told == {
+        world.enterprise.pk: "approval_decided",
+        world.officer.pk: "approval_decided",
+        world.helper.pk: "approval_decided",
+    }
 
 
 def test_preferences_choose_digest_or_no_email(
@@ -309,3 +315,27 @@ def test_the_deadline_alert_reaches_the_lead_helper_as_a_notification(
     note = Notification.objects.get()
     assert (note.user, note.reason, note.email_state) == (world.helper, "deadline_alert", "sent")
     assert mail.outbox[0].subject.startswith("Due soon:")
+
+
+def test_telling_many_people_costs_the_same_queries_as_telling_a_few(world):  # noqa: F811
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.projects import factories as f
+
+    people = [f.user(f"many{i}", "enterprise") for i in range(40)]
+    world.ent_a.users.add(*people)
+
+    def tell(users):
+        RECIPIENTS[:] = [(u.pk, "test_told") for u in users]
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            emit(stream=f"project:{world.own.pk}", event="test.notified", actor=None, data={})
+        return len(queries.captured_queries)
+
+    few = tell(people[:3])
+    assert tell(people) <= few
+    assert Notification.objects.filter(user__in=people).count() == 3 + 40
+    # One event on each person's own stream per notification, with their unread count.
+    for person, counts in ((people[0], [1, 2]), (people[-1], [1])):
+        added = Event.objects.filter(event="notification.added", stream=user_stream(person.pk))
+        assert [e.data["unread"] for e in added.order_by("seq")] == counts
