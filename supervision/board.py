@@ -11,16 +11,17 @@ doing for staff.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import transaction
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Max, Min, Q, QuerySet
 
 from portal.roles import HELPER, is_bureau_staff, roles_of
 from projects.clock import WorkingCalendar
-from projects.forecast import BUILDING, readiness
+from projects.forecast import BUILDING, Readiness, readiness
 from projects.history import decided_history, graph_from
 from projects.models import Approval, ApprovalItem, Department, Project
 from projects.selectors import projects_visible_to
@@ -28,7 +29,7 @@ from projects.selectors import projects_visible_to
 from .models import Card, Case, ProjectAtRisk
 
 # How many rows each list of the board shows (the counts cover everything).
-BOARD_ROWS = 200
+BOARD_ROWS = 100
 AT_RISK_ROWS = 50
 
 
@@ -70,8 +71,22 @@ class _Planned:
     stage: str
 
 
+# Per process (the worker's): for each (day, calendar, history's estimates, prerequisites), the
+# readiness of every candidate project with the stamp it was computed from (planned start,
+# stage, its approvals' count, last id and last change). The day's first sweep forecasts every
+# candidate; the hourly runs after it forecast only the projects whose stamp moved.
+_KEEP = 2
+_known: OrderedDict[tuple, dict[int, tuple[tuple, Readiness | None]]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def forget_at_risk() -> None:
+    with _lock:
+        _known.clear()
+
+
 def refresh_at_risk(*, today: date, calendar: WorkingCalendar | None = None) -> int:
-    """Recompute which projects are at risk today and store them; the number at risk."""
+    """Recompute which projects are at risk today and store what changed; the number at risk."""
     calendar = calendar or WorkingCalendar.load()
     history = decided_history(calendar, through=today)
     needs: dict[int, set[int]] = defaultdict(set)
@@ -79,61 +94,104 @@ def refresh_at_risk(*, today: date, calendar: WorkingCalendar | None = None) -> 
         "from_approvalitem_id", "to_approvalitem_id"
     ):
         needs[item_id].add(prerequisite_id)
-    projects = dict(
-        Project.objects.filter(planned_start__isnull=False)
+    # Only a project not yet building, with a planned start and an open approval can be at risk.
+    stamps = {
+        pk: (planned, stage, *rest)
+        for pk, planned, stage, *rest in Project.objects.filter(planned_start__isnull=False)
         .exclude(stage__in=BUILDING)
-        .filter(approvals__status__in=Approval.OPEN)
-        .distinct()
-        .values_list("pk", "planned_start")
-    )
-    stages = dict(Project.objects.filter(pk__in=list(projects)).values_list("pk", "stage"))
-    by_project: dict[int, list[_Row]] = defaultdict(list)
-    rows = (
-        Approval.objects.filter(project_id__in=list(projects))
-        .order_by("project_id", "id")
-        .values_list(*_FIELDS)
-    )
-    for values in rows.iterator(chunk_size=5000):
-        by_project[values[1]].append(_Row(values))
-    at_risk = []
-    for pk, approvals in by_project.items():
-        ready = readiness(
-            _Planned(projects[pk], stages[pk]),
-            approvals,
-            graph_from(approvals, needs),
-            today=today,
-            calendar=calendar,
-            durations=history.durations,
+        .annotate(
+            open=Count("approvals", filter=Q(approvals__status__in=Approval.OPEN)),
+            n=Count("approvals"),
+            last=Max("approvals__id"),
+            changed=Max("approvals__updated_at"),
         )
-        if ready is not None and ready.at_risk:
-            at_risk.append(
-                ProjectAtRisk(
-                    project_id=pk,
-                    planned_start=projects[pk],
-                    likely=ready.likely,
-                    cautious=ready.cautious,
-                    late_days=ready.late_days,
-                    cases=ready.cases,
-                    refreshed_on=today,
-                )
+        .filter(open__gt=0)
+        .order_by()
+        .values_list("pk", "planned_start", "stage", "n", "last", "changed")
+    }
+    key = (
+        today,
+        tuple(calendar.extra_working),
+        tuple(calendar.extra_off),
+        history.signature,
+        frozenset((item, frozenset(p)) for item, p in needs.items()),
+    )
+    with _lock:
+        known = _known.setdefault(key, {})
+        _known.move_to_end(key)
+        while len(_known) > _KEEP:
+            _known.popitem(last=False)
+        stale = [pk for pk, stamp in stamps.items() if known.get(pk, (None,))[0] != stamp]
+    fresh: dict[int, tuple[tuple, Readiness | None]] = {}
+    for start in range(0, len(stale), 2000):
+        chunk = stale[start : start + 2000]
+        by_project: dict[int, list[_Row]] = {pk: [] for pk in chunk}
+        rows = (
+            Approval.objects.filter(project_id__in=chunk)
+            .order_by("project_id", "id")
+            .values_list(*_FIELDS)
+        )
+        for values in rows:
+            by_project[values[1]].append(_Row(values))
+        for pk, approvals in by_project.items():
+            planned, stage = stamps[pk][:2]
+            fresh[pk] = (
+                stamps[pk],
+                readiness(
+                    _Planned(planned, stage),
+                    approvals,
+                    graph_from(approvals, needs),
+                    today=today,
+                    calendar=calendar,
+                    durations=history.durations,
+                ),
             )
-    with transaction.atomic():
-        ProjectAtRisk.objects.exclude(project_id__in=[r.project_id for r in at_risk]).delete()
-        ProjectAtRisk.objects.bulk_create(
-            at_risk,
-            update_conflicts=True,
-            unique_fields=["project"],
-            update_fields=[
-                "planned_start",
-                "likely",
-                "cautious",
-                "late_days",
-                "cases",
-                "refreshed_on",
-            ],
-            batch_size=1000,
+    with _lock:
+        known.update(fresh)
+        current = {pk: known.get(pk, (None, None))[1] for pk in stamps}
+    wanted = {
+        pk: ProjectAtRisk(
+            project_id=pk,
+            planned_start=stamps[pk][0],
+            likely=ready.likely,
+            cautious=ready.cautious,
+            late_days=ready.late_days,
+            cases=ready.cases,
+            refreshed_on=today,
         )
-    return len(at_risk)
+        for pk, ready in current.items()
+        if ready is not None and ready.at_risk
+    }
+    stored = {row[0]: row[1:] for row in ProjectAtRisk.objects.values_list(*_ROLLUP_FIELDS)}
+    changed = [
+        row
+        for pk, row in wanted.items()
+        if stored.get(pk) != tuple(getattr(row, f) for f in _ROLLUP_FIELDS[1:])
+    ]
+    gone = [pk for pk in stored if pk not in wanted]
+    with transaction.atomic():
+        if gone:
+            ProjectAtRisk.objects.filter(project_id__in=gone).delete()
+        if changed:
+            ProjectAtRisk.objects.bulk_create(
+                changed,
+                update_conflicts=True,
+                unique_fields=["project"],
+                update_fields=list(_ROLLUP_FIELDS[1:]),
+                batch_size=1000,
+            )
+    return len(wanted)
+
+
+_ROLLUP_FIELDS = (
+    "project_id",
+    "planned_start",
+    "likely",
+    "cautious",
+    "late_days",
+    "cases",
+    "refreshed_on",
+)
 
 
 # --- the board ------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from projects.clock import WorkingCalendar
 from projects.models import Approval
 from projects.services import approval_transition
+from supervision.board import forget_at_risk
 from supervision.ladder import seed_default_ladder
 from supervision.sweep import run_sweep
 from tests.projects import factories as f
@@ -59,6 +60,7 @@ def sweep_through(first: date, last: date, *, twice: bool = False) -> dict[date,
 def build_district():
     """The district of this module's docstring, with the default ladder (`district` fixture in
     each test module: `district = pytest.fixture(...)` of this)."""
+    forget_at_risk()  # the worker's per-process forecasts belong to another database
     staff = f.user("staff", "staff")
     leader = f.user("leader", "staff", name="服务组组长")
     helper = f.user("helper", "helper")

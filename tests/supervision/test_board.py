@@ -184,3 +184,27 @@ async def test_a_staff_socket_hears_the_cards_the_board_listens_for(settings):
     assert issued["stream"] == f"project:{district.glass.pk}:internal"
     assert issued["text"]["en"].startswith("The system gave a red card")
     await ws.disconnect()
+
+
+@pytest.mark.django_db
+def test_the_hourly_runs_after_the_first_forecast_only_what_changed(district, monkeypatch):
+    from supervision import board
+
+    Project.objects.filter(pk__in=[district.glass.pk, district.logi.pk]).update(
+        planned_start=D(2026, 10, 9)
+    )
+    forecasts = []
+    real = board.readiness
+    monkeypatch.setattr(
+        board, "readiness", lambda project, *a, **k: forecasts.append(1) or real(project, *a, **k)
+    )
+    run_sweep(today=D(2026, 9, 28))
+    assert len(forecasts) == 2  # both projects, on the day's first run
+    run_sweep(today=D(2026, 9, 28))
+    assert len(forecasts) == 2  # nothing changed: nothing forecast again
+    Project.objects.filter(pk=district.logi.pk).update(planned_start=D(2027, 1, 4))
+    run_sweep(today=D(2026, 9, 28))
+    assert len(forecasts) == 3  # only the project whose planned start moved
+    run_sweep(today=D(2026, 9, 29))
+    assert len(forecasts) == 5  # a new day moves every forecast
+    assert list(ProjectAtRisk.objects.values_list("project_id", flat=True)) == [district.glass.pk]
