@@ -150,7 +150,7 @@ def _local_day(value) -> date | None:
 
 
 def _public(row: dict[str, Any]) -> dict[str, Any]:
-    open_ = row["status"] in Approval.OPEN
+    paused = row["status"] == S.SUPPLEMENT_REQUESTED or bool(row["paused_since"])
     return {
         "item_code": row["item__code"],
         "item": row["item__name"],
@@ -162,7 +162,8 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
         "received_on": _local_day(row["received_at"]),
         "accepted_on": row["accepted_on"],
         # While the file waits on the applicant the due date moves: none is promised then.
-        "due_date": row["due_date"] if open_ and not row["paused_since"] else None,
+        "due_date": None if paused else row["due_date"],
+        "paused": paused,
         "decided_on": row["decided_on"],
         "promised_limit_days": row["promised_limit_days"],
     }

@@ -71,6 +71,10 @@ class Figures:
     items: list[dict[str, Any]]
     today: date
 
+    @property
+    def first_day(self) -> date:
+        return date.fromisoformat(f"{self.months[0]}-01")
+
     def by_month(self) -> list[dict[str, Any]]:
         rows = []
         for month in self.months:
@@ -208,7 +212,7 @@ def compute(*, today: date | None = None) -> Figures:
     ):
         durations = taken.get(item["id"], [])
         item["decided"] = len(durations)
-        item["median"] = round(statistics.median(durations), 1) if durations else None
+        item["median"] = round(float(statistics.median(durations)), 1) if durations else None
         items.append(item)
     return Figures(months=months, departments=departments, cells=cells, items=items, today=today)
 

@@ -131,7 +131,7 @@ def test_the_csv_and_json_hold_the_same_figures(client, history):
     items = list(csv.reader(io.StringIO(
         client.get("/en/open/data.csv", {"table": "items"}).content.decode("utf-8-sig")
     )))  # fmt: skip
-    assert [r for r in items if r[0] == "PLAN"][0][3:] == ["5", "10", "1", "10"]
+    assert [r for r in items if r[0] == "PLAN"][0][3:] == ["5", "10", "1", "10.0"]
     data = json.loads(client.get("/en/open/data.json").content)
     assert data["months"][-1] == "2026-11"
     housing = {"month": "2026-10", "department": "Housing commission", "received": 1,
