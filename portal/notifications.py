@@ -229,6 +229,8 @@ def notify_event(row: Event) -> list[Notification]:
     choices = email_choices([u.pk for u in users], set(reasons.values()))
     texts = _texts(row, {mail.language_of(u) for u in users})
     wanted = []
+    # When it was written (the event may be dated earlier): the sweep's clock.
+    now = timezone.now()
     for user in users:
         reason = reasons[user.pk]
         choice = choices[(user.pk, reason)]
@@ -244,7 +246,7 @@ def notify_event(row: Event) -> list[Notification]:
                 event=row,
                 reason=reason,
                 text=texts[mail.language_of(user)],
-                created_at=row.at,
+                created_at=now,
                 email_state=state,
             )
         )
