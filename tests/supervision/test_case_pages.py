@@ -139,11 +139,15 @@ def test_internal_notes_and_their_files_are_hidden_from_the_enterprise(client, c
     client.force_login(w.officer2)
     page = client.get(reverse("case_detail", args=[complaint.number])).content.decode()
     assert "内部意见" in page and "内部.pdf" in page
+    assert f"case:{complaint.pk}:internal=1" in page
     assert client.get(reverse("case_attachment", args=[attachment.pk])).status_code == 200
     client.force_login(w.enterprise)
     page = client.get(reverse("case_detail", args=[complaint.number])).content.decode()
     assert "内部意见" not in page and "内部.pdf" not in page
     assert 'name="internal"' not in page
+    # The page listens live to the case's stream, never to its internal side.
+    assert f'data-streams="case:{complaint.pk}=' in page
+    assert f"case:{complaint.pk}:internal" not in page
     assert client.get(reverse("case_attachment", args=[attachment.pk])).status_code == 404
 
 
