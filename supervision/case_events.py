@@ -385,7 +385,12 @@ def _on_reply(case: Case, data: dict[str, Any]):
 
 
 def _on_escalated(case: Case, data: dict[str, Any]):
-    head = case.department.head_user_id if case.department_id else None
+    """The department's head and whoever handles it; before it is dispatched, the project's
+    lead helper (who should have dispatched it)."""
+    if not case.department_id:
+        lead = case.project.lead_helper_id if case.project_id else None
+        return ([lead] if lead else []), ESCALATED
+    head = case.department.head_user_id
     return ([head] if head else []) + _handlers(case, data), ESCALATED
 
 

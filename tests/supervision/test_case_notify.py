@@ -65,6 +65,19 @@ def test_the_actor_is_never_told_and_a_caller_has_no_account(case_world):
     assert told(s, "case.replied") == []
 
 
+def test_an_undispatched_case_escalates_to_the_projects_lead_helper(case_world):
+    from datetime import date
+
+    from supervision.services import cases_sweep
+
+    w = case_world
+    case, _ = case_open(
+        actor=w.enterprise, kind="complaint", title="t", project=w.own, today=date(2026, 9, 14)
+    )
+    assert cases_sweep(today=date(2026, 9, 17))["escalated"] == 1
+    assert told(f"case:{case.pk}:internal", "case.escalated") == [(w.helper.pk, "case_escalated")]
+
+
 def test_the_reasons_are_registered():
     codes = set(notification_reasons())
     assert {"case_assigned", "case_answered", "case_question", "case_escalated"} <= codes
