@@ -392,3 +392,9 @@ def test_the_list_takes_the_same_number_of_queries_at_two_sizes(
     rate_some(6)
     with django_assert_max_num_queries(len(small.captured_queries)):
         assert c.get("/en/ratings/").status_code == 200
+
+
+def test_a_guessed_rating_id_for_the_follow_up_is_404(client, case_world):
+    c = login(client, case_world.staff)
+    assert c.post("/en/ratings/987654/follow-up/", {"note": "x"}).status_code == 404
+    assert c.get("/en/ratings/1/follow-up/").status_code == 405  # a form's target only
