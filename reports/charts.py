@@ -105,7 +105,7 @@ def on_time_chart(rows: Sequence[tuple[str, float | None]], title: str) -> SafeS
         middle = y + row_height / 2
         body.append(
             f'<text class="row-label" data-row="{index}" x="{label_width - 8}" '
-            f'y="{middle + 4:.1f}" text-anchor="end">{escape(_shorten(label, 15))}</text>'
+            f'y="{middle + 4:.1f}" text-anchor="end">{_label(label, 14)}</text>'
         )
         if value is None:
             body.append(
@@ -149,7 +149,7 @@ def heatmap_chart(
         y = top + index * 22
         body.append(
             f'<text class="row-label" data-row="{index}" x="{label_width - 8}" y="{y + 15}" '
-            f'text-anchor="end">{escape(_shorten(label, 15))}</text>'
+            f'text-anchor="end">{_label(label, 14)}</text>'
         )
         for col, value in enumerate(values[index]):
             strength = value / peak
@@ -186,6 +186,14 @@ def funnel_chart(stages: Sequence[tuple[str, int]], title: str) -> SafeString:
             f'<text x="{centre + 160}" y="{y + row_height / 2 + 4:.1f}">{value}</text>'
         )
     return _svg("funnel", title, width, height, body)
+
+
+def _label(text: str, length: int) -> str:
+    """A row label that fits; a shortened one carries the full name as its tooltip."""
+    short = _shorten(text, length)
+    if short == text:
+        return escape(text)
+    return f"<title>{escape(text)}</title>{escape(short)}"
 
 
 def _shorten(text: str, length: int) -> str:
