@@ -206,8 +206,24 @@ def _texts(row: Event, languages: Iterable[str]) -> dict[str, str]:
 
 def notify_event(row: Event) -> list[Notification]:
     """Write the notifications of an event just emitted (emit's hook); the new ones."""
+    if replaying_history():
+        return []
+    return _write(row, quiet=False)
+
+
+def notifications_backfill(*, events: Iterable[Event]) -> int:
+    """Write the notifications of past events (the demo's history, replayed without live
+    signals): shown in the portal, never emailed, no live signal; a second run is a no-op."""
+    written = 0
+    with transaction.atomic():
+        for row in events:
+            written += len(_write(row, quiet=True))
+    return written
+
+
+def _write(row: Event, *, quiet: bool) -> list[Notification]:
     event_type = streams.event_type(row.event)
-    if event_type is None or event_type.notify is None or replaying_history():
+    if event_type is None or event_type.notify is None:
         return []
     reasons: dict[int, str] = {}
     for user_id, reason in event_type.notify(row) or ():
@@ -224,6 +240,9 @@ def notify_event(row: Event) -> list[Notification]:
         [user for user in users if user.pk not in by_role], row.stream
     )
     users = [user for user in users if user.pk in readers]
+    if quiet:  # a replay: only those not told yet
+        told = set(Notification.objects.filter(event=row).values_list("user_id", flat=True))
+        users = [user for user in users if user.pk not in told]
     if not users:
         return []
     choices = email_choices([u.pk for u in users], set(reasons.values()))
@@ -234,7 +253,9 @@ def notify_event(row: Event) -> list[Notification]:
     for user in users:
         reason = reasons[user.pk]
         choice = choices[(user.pk, reason)]
-        if choice == IMMEDIATE and reason not in _app_sent and user.email:
+        if quiet:
+            state = Notification.Email.SKIPPED
+        elif choice == IMMEDIATE and reason not in _app_sent and user.email:
             state = Notification.Email.PENDING
         elif choice == DIGEST and user.email:
             state = Notification.Email.DIGEST
@@ -246,11 +267,13 @@ def notify_event(row: Event) -> list[Notification]:
                 event=row,
                 reason=reason,
                 text=texts[mail.language_of(user)],
-                created_at=now,
+                created_at=row.at if quiet else now,
                 email_state=state,
             )
         )
     Notification.objects.bulk_create(wanted, ignore_conflicts=True)
+    if quiet:
+        return wanted
     written = list(
         Notification.objects.filter(event=row, user__in=[u.pk for u in users]).order_by("pk")
     )

@@ -339,3 +339,19 @@ def test_telling_many_people_costs_the_same_queries_as_telling_a_few(world):  # 
     for person, counts in ((people[0], [1, 2]), (people[-1], [1])):
         added = Event.objects.filter(event="notification.added", stream=user_stream(person.pk))
         assert [e.data["unread"] for e in added.order_by("seq")] == counts
+
+
+def test_the_demo_history_is_backfilled_without_emails_or_signals(world):  # noqa: F811
+    from portal.events import without_live_signals
+
+    RECIPIENTS[:] = [(world.enterprise.pk, "test_told"), (world.helper.pk, "test_told")]
+    with without_live_signals(), transaction.atomic():
+        emit(stream=f"project:{world.own.pk}", event="test.notified", actor=None, data={})
+    assert not Notification.objects.exists()
+    past = Event.objects.filter(event="test.notified")
+    assert centre.notifications_backfill(events=past) == 2
+    assert centre.notifications_backfill(events=past) == 0  # a second run writes nothing
+    assert set(Notification.objects.values_list("email_state", flat=True)) == {"skipped"}
+    assert centre.unread_count(world.helper) == 1
+    assert not Event.objects.filter(event="notification.added").exists()
+    assert centre.sweep_pending() == 0 and mail.outbox == []
