@@ -59,7 +59,9 @@ def case_list(request):
     user = request.user
     today = timezone.localdate()
     tabs = selectors.tabs_for(user)
-    tab = request.GET.get("tab") if request.GET.get("tab") in tabs else tabs[0]
+    # Staff start with every case, officers with their department's, others with their own.
+    default = "all" if "all" in tabs else "department" if "department" in tabs else "mine"
+    tab = request.GET.get("tab") if request.GET.get("tab") in tabs else default
     form = CaseFilterForm(request.GET or None)
     queryset = selectors.cases_in_tab(user, tab)
     if form.is_valid():

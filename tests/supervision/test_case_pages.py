@@ -80,6 +80,10 @@ def test_filters_by_kind_state_and_overdue(client, case_world, cases):
     assert numbers(client.get(url, {"tab": "all", "state": "closed"})) == set()
     Case.objects.filter(pk=other.pk).update(stage_due="2026-01-05")
     assert numbers(client.get(url, {"tab": "all", "overdue": "on"})) == {other.number}
+    # Staff start with every case, an officer with the department's.
+    assert numbers(client.get(url)) == {complaint.number, supervision.number, other.number}
+    client.force_login(w.housing_officer)
+    assert numbers(client.get(url)) == {other.number}
     # The enterprise's tab never offers all cases, even when asked.
     client.force_login(w.enterprise)
     assert numbers(client.get(url, {"tab": "all"})) == {complaint.number}
