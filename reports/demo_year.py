@@ -21,8 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -42,13 +44,21 @@ from projects.demo import BUILD, CATALOGUE, DEPARTMENT_KEYS, ENTERPRISES, OFFICE
 from projects.models import (
     Approval,
     ApprovalItem,
+    ApprovalMaterial,
     Department,
     Enterprise,
     Industry,
+    MaterialVersion,
     Project,
+    StoredFile,
     Town,
 )
-from projects.services import approval_transition, project_register
+from projects.services import (
+    approval_transition,
+    material_review,
+    material_upload,
+    project_register,
+)
 from projects.streams import project_internal_stream, project_stream
 from supervision.case_events import case_internal_stream, case_stream
 from supervision.models import Case, Rating
@@ -125,6 +135,8 @@ DECISIONS = [
     ("{project}：协调解决{item}中的技术问题。", "组织{item}技术会商"),
     ("{project}：请企业补齐{item}所需材料，帮办员跟进。", "跟进{item}补正材料"),
 ]
+# The smallest file the upload check takes for a PDF (it reads the content's signature).
+MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 CALLERS = ["王先生", "李女士", "张先生", "刘女士", "陈先生", "赵女士"]
 FINDINGS = [
     "现场踏勘：用地边界与规划红线一致，场地已完成平整。",
@@ -149,6 +161,7 @@ class Outcome:
     approvals: int = 0
     decided: int = 0
     paused: int = 0
+    supplied: int = 0  # missing materials sent after acceptance (先取证再补交)
     withdrawn: int = 0
     rejected: int = 0
     meetings: int = 0
@@ -163,7 +176,8 @@ class Outcome:
     def summary(self) -> str:
         return (
             f"{self.projects} projects, {self.approvals} approvals ({self.decided} decided, "
-            f"{self.paused} paused for a supplement, {self.rejected} rejected, "
+            f"{self.paused} paused for a supplement, {self.supplied} missing materials supplied "
+            f"later, {self.rejected} rejected, "
             f"{self.withdrawn} withdrawn), {self.meetings} joint meetings, {self.visits} site "
             f"visits, {self.action_items} follow-ups, {self.cases} cases, {self.ratings} "
             f"ratings, {self.events} events in {self.seconds:.1f} s "
@@ -242,6 +256,7 @@ class YearPlanner:
         self.outcome = Outcome()
         self.projects: dict[str, Project] = {}
         self.cases: dict[Any, int] = {}
+        self.versions: dict[tuple[str, str], int] = {}
         self.approval_ids: dict[tuple[str, str], int] = {}
         # Some departments are slower than others: the on-time chart has a shape.
         self.late_share = {key: rng.choice((0.02, 0.05, 0.08, 0.12, 0.2)) for key in OFFICERS}
@@ -375,6 +390,13 @@ class YearPlanner:
         approved = accepted + took + paused
         if approved <= last[0]:
             approved = last[0] + 1
+        if missing:
+            # 先取证再补交: the helper sends the missing material (due 14 days after acceptance,
+            # about ten working days; some come late), the officer accepts it the same day.
+            supplied = accepted + rng.randint(2, 13)
+            supplied += supplied == approved
+            self.add(supplied, 20, self._supply(plan, code, non_key[0], "upload"))
+            self.add(supplied, 25, self._supply(plan, code, non_key[0], "review", officer))
         if not step(approved, "approve", officer):
             return None, False
         self.outcome.decided += 1
@@ -383,6 +405,27 @@ class YearPlanner:
         if took > item.promised:
             self.late.append((plan.code, code, accepted + item.promised + paused, approved))
         return approved, False
+
+    def _supply(self, plan: ProjectPlan, code: str, material: str, what: str, officer: str = ""):
+        def run(now: datetime) -> None:
+            if what == "upload":
+                row = ApprovalMaterial.objects.get(
+                    approval_id=self.approval_ids[(plan.code, code)], name=material
+                )
+                upload = SimpleUploadedFile(f"{material}.pdf", MINIMAL_PDF, "application/pdf")
+                self.versions[(plan.code, code)] = material_upload(
+                    actor=plan.lead, material_id=row.pk, upload=upload, now=now
+                ).pk
+                self.outcome.supplied += 1
+            else:
+                material_review(
+                    actor=self.c["users"][officer],
+                    version_id=self.versions[(plan.code, code)],
+                    verdict="accepted",
+                    now=now,
+                )
+
+        return run
 
     def _officer(self, department_key: str) -> str:
         people = [username for username, _name in OFFICERS[department_key]]
@@ -884,4 +927,11 @@ def delete_demo_year(size: int = 500) -> None:
         Rating.objects.filter(project__in=ids).delete()
         Case.objects.filter(pk__in=case_ids).delete()
         Meeting.objects.filter(pk__in=list(meetings.values_list("pk", flat=True))).delete()
+        files = StoredFile.objects.filter(project__in=ids)
+        for stored in files:
+            # The file goes once the rows are gone for good.
+            transaction.on_commit(partial(stored.file.storage.delete, stored.file.name))
+        # A version protects its file: the versions first, then the files, then the projects.
+        MaterialVersion.objects.filter(material__approval__project__in=ids).delete()
+        files.delete()
         projects.delete()

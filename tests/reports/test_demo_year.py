@@ -10,7 +10,7 @@ from meetings.models import ActionItem, Meeting
 from portal.demo import seed_accounts
 from portal.models import Event
 from projects.demo import seed_projects
-from projects.models import Approval, Project
+from projects.models import Approval, MaterialVersion, Project
 from reports.demo_year import CASE_KEY, delete_demo_year, demo_year_codes, seed_demo_year
 from supervision.models import Case, Rating
 
@@ -42,6 +42,10 @@ def test_a_small_year_through_the_services_deterministic_and_idempotent():
     assert approvals.filter(status="rejected").count() == outcome.rejected
     assert approvals.filter(status="withdrawn").count() == outcome.withdrawn
     assert approvals.filter(status__in=Approval.OPEN).exists()  # the year is not over
+    # Accepted with a non-key material missing, sent later and accepted by the officer.
+    sent = MaterialVersion.objects.filter(material__approval__in=approvals)
+    assert sent.count() == outcome.supplied > 0
+    assert sent.filter(review="accepted").count() == outcome.supplied
     # Every change is an event of the log, written by the services at its past moment.
     streams = [f"project:{p}" for p in projects.values_list("pk", flat=True)]
     received = Event.objects.filter(stream__in=streams, event="approval.received")
