@@ -100,6 +100,7 @@ def on_time_chart(rows: Sequence[tuple[str, float | None]], title: str) -> SafeS
         f'<text x="{target_x:.1f}" y="14" text-anchor="middle" fill="{TARGET_COLOUR}">'
         f"{escape(_('target %(rate)s %%') % {'rate': int(ON_TIME_TARGET * 100)})}</text>"
     ]
+    values = []  # drawn after the target line, so the line never crosses a figure
     for index, (label, value) in enumerate(rows):
         y = top + index * row_height
         middle = y + row_height / 2
@@ -108,7 +109,7 @@ def on_time_chart(rows: Sequence[tuple[str, float | None]], title: str) -> SafeS
             f'y="{middle + 4:.1f}" text-anchor="end">{_label(label, 14)}</text>'
         )
         if value is None:
-            body.append(
+            values.append(
                 f'<text class="chart-value" data-row="{index}" x="{label_width + 4}" '
                 f'y="{middle + 4:.1f}">—</text>'
             )
@@ -119,14 +120,17 @@ def on_time_chart(rows: Sequence[tuple[str, float | None]], title: str) -> SafeS
             f'<rect class="chart-bar" data-row="{index}" data-label="{escape(label)}" '
             f'data-value="{value:.4f}" x="{label_width}" y="{y + 4}" width="{w:.1f}" '
             f'height="{row_height - 8}" fill="{colour}"/>'
+        )
+        values.append(
             f'<text class="chart-value" data-row="{index}" x="{label_width + w + 4:.1f}" '
-            f'y="{middle + 4:.1f}">{value * 100:.1f} %</text>'
+            f'y="{middle + 4:.1f}" stroke="#fff" stroke-width="3" paint-order="stroke">'
+            f"{value * 100:.1f} %</text>"
         )
     body.append(
         f'<line class="target" x1="{target_x:.1f}" x2="{target_x:.1f}" y1="18" '
         f'y2="{height - 6}" stroke="{TARGET_COLOUR}" stroke-width="2" stroke-dasharray="4 3"/>'
     )
-    return _svg("on-time", title, width, height, body)
+    return _svg("on-time", title, width, height, body + values)
 
 
 def heatmap_chart(
