@@ -146,6 +146,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--keep-logs", action="store_true", help="keep the daphne logs")
     parser.add_argument(
+        "--mode-limit",
+        type=float,
+        default=0,
+        help="seconds a mode may run before it is stopped (default: from the sizes, assuming "
+        "about a second per change; a busy machine needs more)",
+    )
+    parser.add_argument(
         "--city",
         action="store_true",
         help="the city-scale run: service mode only, 2,000 sockets over 4 daphne processes and "
@@ -282,7 +289,7 @@ def run_child(mode: str, args: argparse.Namespace, env: dict) -> dict | None:
         command.append("--keep-logs")
     changes = args.first + args.changes + args.bursts * args.burst_size
     # Generous but bounded: per run two scenarios of connecting, changing and draining.
-    limit = 600 + args.runs * 2 * (
+    limit = args.mode_limit or 600 + args.runs * 2 * (
         args.clients * 0.2 + changes * (1.0 + args.pause) + args.settle + args.drain + 60
     )
     child = subprocess.Popen(command, cwd=ROOT, env=env)

@@ -17,6 +17,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -332,9 +333,19 @@ def user_summary(user) -> dict[str, Any]:
     }
 
 
-def project_page_queryset(user) -> QuerySet[Project]:
-    """A project with everything its page shows, in a fixed number of queries."""
+def project_page_queryset(user, *, latest_versions_only: bool = False) -> QuerySet[Project]:
+    """A project with everything its page shows, in a fixed number of queries.
+
+    `latest_versions_only`: each material's newest upload alone (what the page's summary and
+    "still needed" read), not every version with its reviewer (what an opened card lists)."""
     versions = MaterialVersion.objects.select_related("stored", "reviewed_by").order_by("-number")
+    if latest_versions_only:
+        newest = MaterialVersion.objects.filter(material=OuterRef("material")).order_by("-number")
+        versions = (
+            MaterialVersion.objects.filter(pk=Subquery(newest.values("pk")[:1]))
+            .select_related("stored")
+            .order_by("-number")
+        )
     materials = ApprovalMaterial.objects.order_by("position", "id").prefetch_related(
         Prefetch("versions", queryset=versions)
     )

@@ -248,10 +248,17 @@ def _project_rows(request, project_id: int, *, refused=None, cards: bool = False
     """The project the user may see and one row per approval (state, clock, what this viewer
     may do); `cards` adds what an opened card shows (its checklist, files to review)."""
     user = request.user
-    project = selectors.project_page_queryset(user).filter(pk=project_id).first()
+    # Every version of every material only where a card is shown whole.
+    latest_only = not cards and refused is None
+    project = (
+        selectors.project_page_queryset(user, latest_versions_only=latest_only)
+        .filter(pk=project_id)
+        .first()
+    )
     if project is None:
         raise NotVisible("project not found")
-    calendar, today = WorkingCalendar.load(), timezone.localdate()
+    # The process's copy of the calendar, as the API reads clocks (no query while fresh).
+    calendar, today = WorkingCalendar.current(), timezone.localdate()
     approvals = list(project.approvals.all())
     selectors.mark_blocking_prerequisites(approvals, whole_project=True)
     summaries = {

@@ -28,6 +28,8 @@ def test_a_helper_sees_the_risk_and_asks_what_if(live_server, new_page, gantt): 
 
     expect(page.locator("#timeline-ready")).to_contain_text("Estimated ready to build:")
     expect(page.locator("#timeline-risk")).to_contain_text("At risk:")
+    # The chart and the what-if form come on demand, under the timeline's sentences.
+    page.locator("section.timeline details.timeline__more > summary").click()
     form = page.locator("#what-if form")
     form.get_by_label("If the approval").select_option(pnr03)
     form.get_by_label("is decided later by (working days)").fill("10")

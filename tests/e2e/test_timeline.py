@@ -69,6 +69,12 @@ def gantt(transactional_db):
     return project
 
 
+def open_chart(page: Page) -> None:
+    """The chart comes on demand: open it as a reader does (the page remembers it open)."""
+    page.locator("section.timeline details.timeline__more > summary").click()
+    expect(page.locator("section.timeline svg.timeline__chart")).to_be_visible()
+
+
 def rows_line_up(page: Page) -> int:
     """Every bar's centre lies within its label's row; the number of bars checked."""
     bars = page.locator("section.timeline rect.bar[data-row]")
@@ -142,6 +148,7 @@ def test_bars_sit_on_their_labels_rows_at_desktop_phone_and_print_widths(
     url = f"{live_server.url}/en/projects/{gantt.pk}/"
     page = new_page(locale="en-GB", viewport={"width": 1366, "height": 900})
     log_in(page, url, "helper")
+    open_chart(page)
     chart = page.locator("section.timeline svg.timeline__chart")
     expect(chart).to_be_visible()
     rows_line_up(page)
@@ -218,6 +225,7 @@ def test_the_chinese_page_draws_the_same_chart(live_server, new_page, artifacts,
     page = new_page(locale="zh-CN", viewport={"width": 1366, "height": 900})
     log_in(page, f"{live_server.url}/projects/{gantt.pk}/", "helper")
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+    open_chart(page)
     rows_line_up(page)
     critical_path_is_marked(page)
     page.locator("section.timeline").screenshot(path=str(artifacts / "timeline-1366-zh.png"))
