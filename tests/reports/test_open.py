@@ -111,6 +111,7 @@ def test_the_page_shows_figures_and_no_project_or_person(client, history):
     page = client.get("/en/open/").content.decode()
     assert "Open government" in page
     assert "Planning bureau" in page and "Housing commission" in page
+    assert 'action="/en/open/lookup/"' in page and 'name="credit_code"' in page  # the lookup
     for private in ("GLASS", "汽车玻璃项目", "LOGI", "THIRD", "玻璃公司", "officer", "helper"):
         assert private not in page
     month = client.get("/en/open/", {"month": "2026-10"}).content.decode()
