@@ -54,7 +54,6 @@ import os
 import resource
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -66,7 +65,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from _common import ROOT, percentile, print_table, setup_django, stopwatch
+# bench/statistics.py (a benchmark) would shadow the standard library's module of that name for
+# every script here: load the standard one first, so that _common gets it too.
+_HERE = str(Path(__file__).resolve().parent)
+sys.path[:] = [p for p in sys.path if p != _HERE]
+import statistics  # noqa: E402
+
+sys.path.insert(0, _HERE)
+
+from _common import ROOT, percentile, print_table, setup_django, stopwatch  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
