@@ -7,11 +7,14 @@ import csv
 from datetime import date
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -20,7 +23,7 @@ from projects import enquiry
 from projects.services.projects import project_enquiry_code_reset
 
 from . import lookup as public_lookup
-from .open import MONTHS, public_figures
+from .open import CACHE_SECONDS, MONTHS, cache_key, public_figures
 
 
 def _chosen_month(request, months: list[str]) -> str | None:
@@ -33,18 +36,40 @@ def _public(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _tables_html(figures, month: str | None) -> str:
+    """The figures' tables as HTML, rendered once per language, day and month chosen and then
+    read from the cache: the page around them (navigation, the signed-in person's header)
+    is rendered per request, the tables (most of the page's work) are not."""
+    key = (
+        f"{cache_key(figures.today)}:html:{translation.get_language()}:"
+        f"{figures.today:%Y-%m-%d}:{month or '-'}"
+    )
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "reports/_open_tables.html",
+            {
+                "figures": figures,
+                "months": list(reversed(figures.months)),
+                "month": month,
+                "month_count": MONTHS,
+                "by_department": figures.by_department(month),
+                "by_month": figures.by_month(),
+                "items": figures.item_rows(),
+            },
+        )
+        cache.set(key, html, CACHE_SECONDS)
+    return mark_safe(html)  # noqa: S308 - rendered by our own template, escaped there
+
+
 @require_safe
 def open_index(request):
     figures = public_figures()
     month = _chosen_month(request, figures.months)
     context = {
         "figures": figures,
-        "months": list(reversed(figures.months)),
         "month": month,
-        "month_count": MONTHS,
-        "by_department": figures.by_department(month),
-        "by_month": figures.by_month(),
-        "items": figures.item_rows(),
+        "tables": _tables_html(figures, month),
         "lookup": {},
         "errors": {},
     }

@@ -7,12 +7,33 @@ its event types (`case_events.py`), the cards' and escalation steps' event types
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from django.urls import NoReverseMatch, reverse
+
 from portal.streams import register_event_types, register_reasons, register_stream_kind
 
 from . import card_events, case_events, panels_cases, panels_ratings, rating_events
 
-EVENT_TYPES = case_events.EVENT_TYPES
 REASONS = case_events.REASONS
+
+
+def _case_page(row) -> str:
+    """Where a case event's notification leads: the case page, by the number it records."""
+    number = row.data.get("number") if isinstance(row.data, dict) else None
+    if not isinstance(number, str) or not number:
+        return ""
+    try:
+        return reverse("case_detail", args=[number])
+    except NoReverseMatch:
+        return ""
+
+
+# Case events lead to their case page (the stream's id alone would cost a query per line).
+EVENT_TYPES = [
+    replace(t, link=_case_page) if t.link is None and t.name.startswith("case.") else t
+    for t in case_events.EVENT_TYPES
+]
 
 
 def register() -> None:

@@ -231,6 +231,19 @@ else:
         }
     }
 
+# One cache for every process when Redis is there: the rate limits of the public lookups
+# (progress lookup, case tracking) and the /open/ figures are then shared by all daphne
+# processes; without Redis (the embedded mode, one process) Django's local-memory cache.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ.get("CACHE_URL", REDIS_URL),
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "portal-cache"),
+            "TIMEOUT": 600,
+        }
+    }
+
 # --- Background work --------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -20,3 +20,5 @@ if not DATABASE_URL:
 MEDIA_ROOT = BASE_DIR / "var" / "test-media"
 LOGGING["root"]["level"] = "WARNING"
 (BASE_DIR / "var").mkdir(exist_ok=True)
+# Tests clear the cache between cases: never flush the Redis the live tests share.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -13,14 +13,12 @@ from django.utils.translation import pgettext
 
 from portal.dates import check_date
 from portal.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
-from portal.mail import enqueue_after_commit
 from portal.models import User
 
 from .. import permissions as perms
 from ..checklist import unreviewed_versions
 from ..clock import WorkingCalendar
 from ..models import Approval, ApprovalMaterial, ApprovalPause
-from ..notifications import notify_approval_event
 from ..transitions import TRANSITIONS
 from ._common import approval_changed, names, now_or, recompute_clock, today_of
 
@@ -207,7 +205,7 @@ def approval_request_supplement(
         approval.paused_since = today
         approval.reason = reason
         recompute_clock(approval, WorkingCalendar.load())
-        requested_event = approval_changed(
+        approval_changed(
             approval,
             actor=actor,
             event="approval.supplement_requested",
@@ -218,7 +216,6 @@ def approval_request_supplement(
                 "materials_due": materials_due,
             },
         )
-        enqueue_after_commit(notify_approval_event, requested_event.pk)
     return approval
 
 
@@ -303,10 +300,7 @@ def approval_approve(
         }
         if waiting:
             data["decided_on_paper"] = [f"{v.material.label} v{v.number}" for v in waiting]
-        decided = approval_changed(
-            approval, actor=actor, event="approval.approved", at=now, data=data
-        )
-        enqueue_after_commit(notify_approval_event, decided.pk)
+        approval_changed(approval, actor=actor, event="approval.approved", at=now, data=data)
     return approval
 
 
@@ -331,14 +325,13 @@ def approval_reject(
         approval.decided_on = today_of(now)
         approval.reason = reason
         approval.decision_number = number
-        decided = approval_changed(
+        approval_changed(
             approval,
             actor=actor,
             event="approval.rejected",
             at=now,
             data={"reason": reason, "decision_number": number},
         )
-        enqueue_after_commit(notify_approval_event, decided.pk)
     return approval
 
 

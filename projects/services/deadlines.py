@@ -7,13 +7,11 @@ from datetime import date, datetime
 from django.db import transaction
 
 from portal.events import emit
-from portal.mail import enqueue_after_commit
 
 from ..clock import WorkingCalendar, read_clock
 from ..models import (
     Approval,
 )
-from ..notifications import notify_deadline
 from ..streams import project_stream
 from ._common import (
     approval_data,
@@ -60,6 +58,5 @@ def deadline_sweep(*, today: date | None = None, now: datetime | None = None) ->
                 at=now,
                 data=approval_data(approval),
             )
-            enqueue_after_commit(notify_deadline, approval.pk, colour)
             alerted += 1
     return alerted

@@ -258,7 +258,7 @@ def test_a_worker_killed_mid_task_emails_everyone_exactly_once(world, start_work
 
     def running_notification() -> bool:
         return DBTaskResult.objects.filter(
-            status="RUNNING", task_path="projects.notifications.notify_approval_event"
+            status="RUNNING", task_path="portal.notifications.deliver_notifications"
         ).exists()
 
     outbox = start_worker.outbox

@@ -4,6 +4,8 @@ from django.db import transaction
 from cms.demo import delete_pages, delete_public_pages, seed_home_pages, seed_public_pages
 from meetings.demo import delete_meetings, seed_meetings
 from portal.demo import DEMO_ACCOUNTS, delete_accounts, seed_accounts
+from portal.models import Event
+from portal.notifications import notifications_backfill
 from projects.demo import delete_projects, seed_projects
 from supervision.demo import delete_supervision, seed_supervision
 
@@ -35,6 +37,8 @@ class Command(BaseCommand):
             meetings_added = seed_meetings()
             # After the projects and meetings: cards, cases and ratings are about them.
             seed_supervision()
+            # The history's notifications, without email or live signals (a rerun adds none).
+            notifications_backfill(events=Event.objects.order_by("id").iterator())
         if options["verbosity"]:
             self.stdout.write(
                 self.style.SUCCESS(f"Demo data ready. Logins (password: {password}):")
