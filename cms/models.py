@@ -143,10 +143,16 @@ class HomePage(Page):
         for child in self.get_children().live().type(PolicyIndexPage, NewsIndexPage):
             key = "policy_index" if child.specific_class is PolicyIndexPage else "news_index"
             context.setdefault(key, child)
-        try:
-            context["statistics_url"] = reverse("statistics")
-        except NoReverseMatch:
-            context["statistics_url"] = None
+        # The public figures, the progress lookup (办件查询) and case tracking need no account.
+        for key, name in (
+            ("statistics_url", "open_index"),
+            ("lookup_url", "open_lookup"),
+            ("track_url", "case_track"),
+        ):
+            try:
+                context[key] = reverse(name)
+            except NoReverseMatch:
+                context[key] = None
         return context
 
 

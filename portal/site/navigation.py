@@ -12,6 +12,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from portal import roles as r
+from reports.permissions import may_view_statistics
+from supervision.board import may_see_board
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,17 @@ NAV_ENTRIES = [
         _("My action items"),
         "action_list",
         frozenset({r.STAFF, r.HELPER, r.OFFICER}),
+    ),
+    NavEntry(_("Service cases"), "case_list", frozenset({r.STAFF, r.HELPER, r.OFFICER})),
+    NavEntry(_("My requests"), "case_requests", frozenset({r.ENTERPRISE})),
+    NavEntry(_("Supervision"), "supervision_board", allowed=may_see_board),
+    NavEntry(_("Statistics"), "statistics", allowed=may_view_statistics),
+    # The public figures and the progress lookup: for visitors and enterprises (the bureau's
+    # side has the statistics).
+    NavEntry(
+        _("Open government"),
+        "open_index",
+        allowed=lambda user: not user.is_authenticated or r.roles_of(user) <= {r.ENTERPRISE},
     ),
     NavEntry(
         _("Back office"), "wagtailadmin_home", machine_route=True, allowed=r.may_open_back_office
