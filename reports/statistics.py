@@ -31,6 +31,7 @@ from django.db.models import Case as SqlCase
 from django.db.models import (
     CharField,
     Count,
+    DateField,
     F,
     Func,
     IntegerField,
@@ -50,6 +51,8 @@ from meetings.models import ActionItem, Meeting
 from portal.models import Event
 from projects.models import Approval, ApprovalItem, Department, Project, Town, WorkingDay
 from supervision.models import Case, Rating
+
+from .models import ApprovalFact, RollupState
 
 S = Approval.Status
 DECIDED = (S.APPROVED, S.REJECTED)
@@ -502,6 +505,110 @@ def _missing_materials_query(scope: Scope) -> dict[str, int]:
     )
 
 
+def scoped_facts(scope: Scope) -> QuerySet:
+    """The stored rollup rows (`ApprovalFact`) in scope; town and stage are read from the
+    project itself, so a project moved to another town or stage needs no rewrite."""
+    qs = ApprovalFact.objects.order_by().filter(_by_department(scope, "department_id"))
+    if scope.item is not None:
+        qs = qs.filter(item_id=scope.item)
+    if scope.town is not None:
+        qs = qs.filter(project__town_id=scope.town)
+    if scope.stage:
+        qs = qs.filter(project__stage=scope.stage)
+    return qs
+
+
+_NO_MONTH = Value(None, output_field=DateField())
+
+
+def _fact_queries(scope: Scope, parts: set[str]) -> QuerySet | None:
+    """The approvals, working-days and missing-materials figures from the rollups: one UNION
+    ALL of grouped branches over the narrow table (tag, department, month, n1..n8)."""
+    base = scoped_facts(scope)
+    start, end = scope.start, scope.end
+    branches = []
+    if "approvals" in parts:
+        branches.append(
+            _branch(
+                base.filter(received_on__gte=start, received_on__lte=end),
+                "r",
+                TruncMonth("received_on"),
+                n1=Count("pk"),
+            )
+        )
+        branches.append(
+            _branch(
+                base.filter(accepted_on__gte=start, accepted_on__lte=end),
+                "a",
+                TruncMonth("accepted_on"),
+                n1=Count("pk"),
+                n2=Count("pk", filter=Q(status__in=DECIDED, decided_on__lte=end)),
+            )
+        )
+        with_due = Q(status__in=DECIDED, due_date__isnull=False)
+        branches.append(
+            _branch(
+                base.filter(decided_on__gte=start, decided_on__lte=end),
+                "d",
+                TruncMonth("decided_on"),
+                n1=Count("pk", filter=Q(status=S.APPROVED)),
+                n2=Count("pk", filter=Q(status=S.REJECTED)),
+                n3=Count("pk", filter=Q(status=S.WITHDRAWN)),
+                n4=Count("pk", filter=with_due & Q(decided_on__lte=F("due_date"))),
+                n5=Count("pk", filter=with_due & Q(decided_on__lte=F("statutory_due_date"))),
+                n6=Count("pk", filter=with_due),
+                n7=Count("pk", filter=with_due & Q(decided_on__gt=F("due_date"))),
+                n8=Coalesce(
+                    Sum(
+                        "paused_working_days",
+                        filter=Q(status__in=DECIDED, accepted_on__isnull=False),
+                    ),
+                    _ZERO,
+                ),
+            )
+        )
+    if "working_days" in parts:
+        decided = base.filter(
+            status__in=DECIDED,
+            decided_on__gte=start,
+            decided_on__lte=end,
+            accepted_on__isnull=False,
+            used__isnull=False,
+        )
+        branches.append(
+            decided.annotate(
+                tag=Value("w", output_field=CharField()),
+                month=_NO_MONTH,
+                n1=F("used"),
+                n2=F("promised_limit_days"),
+            )
+            .values("tag", "department_id", "month", "n1", "n2")
+            .annotate(n3=Count("pk"), **{f"n{i}": _ZERO for i in range(4, 9)})
+            .values("tag", "department_id", "month", *[f"n{i}" for i in range(1, 9)])
+        )
+    if "missing" in parts:
+        missing = base.filter(missing_accepted_on__gte=start, missing_accepted_on__lte=end)
+        branches.append(
+            _branch(
+                missing,
+                "m",
+                _NO_MONTH,
+                n1=Count("pk"),
+                n2=Count(
+                    "pk",
+                    filter=Q(
+                        materials_completed_on__isnull=False,
+                        materials_completed_on__lte=F("missing_due"),
+                        materials_pending=False,
+                    ),
+                ),
+            )
+        )
+    if not branches:
+        return None
+    return branches[0].union(*branches[1:], all=True)
+
+
 def _other_queries(scope: Scope, today: date) -> QuerySet:
     """Meetings by kind, action items, projects by stage, cases by kind and ratings by score:
     one UNION of (tag, key, n1..n4)."""
@@ -589,12 +696,44 @@ def _other_queries(scope: Scope, today: date) -> QuerySet:
 
 
 PARTS = ("approvals", "working_days", "missing", "other")
+SOURCES = ("auto", "rollup", "direct")
 
 
-def compute(scope: Scope, *, today: date, parts: Iterable[str] = PARTS) -> Figures:
-    """The figures of the statistics page: at most four queries (one per part asked for)
-    whatever the size of the data."""
+def rollups_built() -> bool:
+    """Whether the rollups were built whole (then approval events keep them current)."""
+    return RollupState.objects.filter(pk=1).exists()
+
+
+def _rollup_rows(scope: Scope, parts: set[str]):
+    """(approval rows, working-days rows, missing-materials counts) from the rollups."""
+    approval_rows, days_rows = [], []
+    missing = {"accepted": 0, "on_time": 0}
+    query = _fact_queries(scope, parts)
+    for row in query if query is not None else ():
+        tag = row["tag"]
+        if tag == "w":
+            days_rows.append((row["department_id"], row["n1"], row["n2"], row["n3"]))
+        elif tag == "m":
+            missing["accepted"] += row["n1"]
+            missing["on_time"] += row["n2"]
+        else:
+            approval_rows.append(row)
+    return approval_rows, days_rows, missing
+
+
+def compute(
+    scope: Scope, *, today: date, parts: Iterable[str] = PARTS, source: str = "auto"
+) -> Figures:
+    """The figures of the statistics page: a fixed number of queries whatever the size of the
+    data. `source="direct"` computes from the approvals, the event log and the calendar (four
+    queries, the reference); `"rollup"` reads the stored rollups (`ApprovalFact`: one query for
+    the approvals, working days and missing materials, one for the rest); `"auto"` (the page)
+    reads the rollups once they were built (one more query to ask)."""
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}")
     parts = set(parts)
+    if source == "auto":
+        source = "rollup" if parts - {"other"} and rollups_built() else "direct"
     figures = Figures(scope=scope)
     for month in figures.month_list():
         figures.months[month] = MonthRow(month)
@@ -604,7 +743,14 @@ def compute(scope: Scope, *, today: date, parts: Iterable[str] = PARTS) -> Figur
             figures.departments[dept_id] = DepartmentRow(dept_id)
         return figures.departments[dept_id]
 
-    for row in _approval_queries(scope) if "approvals" in parts else ():
+    if source == "rollup":
+        approval_rows, days_rows, missing = _rollup_rows(scope, parts)
+    else:
+        approval_rows = _approval_queries(scope) if "approvals" in parts else ()
+        days_rows = _working_days_rows(scope) if "working_days" in parts else ()
+        missing = _missing_materials_query(scope) if "missing" in parts else None
+
+    for row in approval_rows:
         month = row["month"]
         if hasattr(month, "date"):
             month = month.date()
@@ -639,9 +785,7 @@ def compute(scope: Scope, *, today: date, parts: Iterable[str] = PARTS) -> Figur
                 key = (row["department_id"], month)
                 figures.late_by_month[key] = figures.late_by_month.get(key, 0) + row["n7"]
 
-    for dept_id, used, promised, count in (
-        _working_days_rows(scope) if "working_days" in parts else ()
-    ):
+    for dept_id, used, promised, count in days_rows:
         used = max(0, used)
         figures.used[used] += count
         figures.promised[promised] += count
@@ -649,8 +793,7 @@ def compute(scope: Scope, *, today: date, parts: Iterable[str] = PARTS) -> Figur
         dept.used[used] += count
         dept.promised[promised] += count
 
-    if "missing" in parts:
-        missing = _missing_materials_query(scope)
+    if missing is not None:
         figures.missing_accepted = missing["accepted"]
         figures.missing_supplied_on_time = missing["on_time"]
 
