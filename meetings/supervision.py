@@ -10,8 +10,7 @@
 - the agenda proposals of a meeting gain the open cases that reached that step, for the
   meeting's projects (`escalated_cases`).
 
-`register()` is called from `MeetingsConfig.ready()`; importing this module registers too, so a
-process that reads agenda proposals has the steps whatever its start-up.
+`register()` is called from `MeetingsConfig.ready()`.
 """
 
 from __future__ import annotations
@@ -146,6 +145,3 @@ def escalated_cases(project_ids: Iterable[int]) -> dict[int, Case]:
 def register() -> None:
     register_sweep_step("meetings.action_items", action_item_cards)
     register_agenda_target(next_joint_meeting)
-
-
-register()

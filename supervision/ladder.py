@@ -333,7 +333,14 @@ def seed_default_ladder(*, service_group_leaders: Iterable[User] = ()) -> int:
     with transaction.atomic():
         # Serialise two seeders on the departments' table (any row): a cheap lock both take.
         list(Department.objects.select_for_update().order_by("pk")[:1])
-        if EscalationRule.objects.filter(department__isnull=True, item__isnull=True).exists():
+        existing = EscalationRule.objects.filter(department__isnull=True, item__isnull=True)
+        if existing.exists():
+            # The installation's default (migration 0003) names nobody for its "people"
+            # rung: the leaders given fill it, where nobody was named yet.
+            leaders = list(service_group_leaders)
+            for rule in existing.filter(action=A.PEOPLE).prefetch_related("people"):
+                if leaders and not rule.people.all():
+                    rule.people.set(leaders)
             return 0
         rows = [
             EscalationRule(trigger=Rule.Trigger.YELLOW, after_days=0, action=A.LEAD_HELPER),

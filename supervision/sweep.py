@@ -31,7 +31,6 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
-from django.utils.module_loading import autodiscover_modules
 
 from portal.events import emit
 from portal.models import Event
@@ -64,15 +63,12 @@ _steps: dict[str, SweepStep] = {}
 
 
 def register_sweep_step(name: str, step: SweepStep) -> None:
-    """Apps above supervision add their own cards to the sweep (meetings: action items)."""
+    """Apps above supervision add their own cards to the sweep from their `AppConfig.ready()`
+    (meetings: overdue action items)."""
     _steps[name] = step
 
 
 def sweep_steps() -> dict[str, SweepStep]:
-    """The registered steps, after importing every installed app's `supervision` module (as
-    Django's admin finds `admin.py`): the worker that runs the sweep loads no urls or views,
-    so an app above supervision is found here rather than through its pages."""
-    autodiscover_modules("supervision")
     return dict(_steps)
 
 
