@@ -826,30 +826,48 @@ def compute(
     return figures
 
 
-def catalogue_choices() -> dict[str, list[dict]]:
-    """Departments, items and towns for the filter and the labels: one query."""
+def catalogue_and_source() -> tuple[dict[str, list[dict]], str]:
+    """Departments, items and towns for the filter and the labels, and where the page's figures
+    come from ("rollup" once the rollups were built, else "direct"): one query."""
     columns = ["tag", "id", "name", "name_en", "code"]
+    empty = Value("", output_field=CharField())
 
-    def shape(qs: QuerySet, tag: str, code) -> QuerySet:
+    def shape(qs: QuerySet, tag: str, code, name=None, name_en=None) -> QuerySet:
+        # Every column an annotation, so each branch lists them in the same order.
+        name = F("name") if name is None else name
+        name_en = F("name_en") if name_en is None else name_en
         return (
             qs.order_by()
-            .annotate(tag=Value(tag, output_field=CharField()), c=code)
-            .values("tag", "id", "name", "name_en", "c")
+            .annotate(
+                tag=Value(tag, output_field=CharField()),
+                k=F("id"),
+                n=name,
+                ne=name_en,
+                c=code,
+            )
+            .values("tag", "k", "n", "ne", "c")
         )
 
-    empty = Value("", output_field=CharField())
     union = shape(Department.objects.all(), "department", F("short_name")).union(
         shape(ApprovalItem.objects.all(), "item", F("code")),
         shape(Town.objects.all(), "town", empty),
+        shape(RollupState.objects.filter(pk=1), "built", empty, empty, empty),
         all=True,
     )
     result: dict[str, list[dict]] = {"department": [], "item": [], "town": []}
+    source = "direct"
     for row in union:
+        if row["tag"] == "built":
+            source = "rollup"
+            continue
         entry = dict(
-            zip(
-                columns, (row["tag"], row["id"], row["name"], row["name_en"], row["c"]), strict=True
-            )
+            zip(columns, (row["tag"], row["k"], row["n"], row["ne"], row["c"]), strict=True)
         )
         result[entry["tag"]].append(entry)
     result["item"].sort(key=lambda entry: entry["code"])
-    return result
+    return result, source
+
+
+def catalogue_choices() -> dict[str, list[dict]]:
+    """Departments, items and towns for the filter and the labels: one query."""
+    return catalogue_and_source()[0]

@@ -15,18 +15,19 @@ from . import charts
 from .exports import FORMATS, export_response
 from .forms import StatisticsFilterForm
 from .permissions import forced_departments, may_view_statistics
-from .statistics import catalogue_choices, compute
+from .statistics import catalogue_and_source, compute
 from .tables import DAYS, PERCENT, TABLE_NAMES, TABLE_PARTS, Cell, build_tables, label_of
 
 EXPORT_PARAMETERS = ("format", "table")
 
 
-def _choices() -> dict:
-    choices = catalogue_choices()
+def _choices() -> tuple[dict, str]:
+    """The filter's choices, and where the figures come from (the rollups once built)."""
+    choices, source = catalogue_and_source()
     for entries in choices.values():
         for entry in entries:
             entry["label"] = label_of(entry)
-    return choices
+    return choices, source
 
 
 @login_required
@@ -36,7 +37,7 @@ def statistics(request):
         raise PermissionDenied
     today = timezone.localdate()
     departments = forced_departments(request.user)
-    choices = _choices()
+    choices, source = _choices()
     form = StatisticsFilterForm(request.GET, choices=choices, departments=departments, today=today)
     valid = form.is_valid()
     scope = form.scope() if valid else form.default_scope()
@@ -46,11 +47,11 @@ def statistics(request):
         name = request.GET.get("table", "")
         if not valid or fmt not in FORMATS or name not in TABLE_NAMES:
             return HttpResponseBadRequest(_("Choose a valid table, format and filter."))
-        figures = compute(scope, today=today, parts=TABLE_PARTS[name])
+        figures = compute(scope, today=today, parts=TABLE_PARTS[name], source=source)
         table = build_tables(figures, choices, [name])[name]
         return export_response(table, fmt, scope.slug, period)
 
-    figures = compute(scope, today=today)
+    figures = compute(scope, today=today, source=source)
     tables = build_tables(figures, choices)
     query = request.GET.copy()
     for key in EXPORT_PARAMETERS:

@@ -7,6 +7,7 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from projects.models import Approval
@@ -18,6 +19,8 @@ from projects.services import (
     approval_request_supplement,
     approval_supplement,
     approval_withdraw,
+    material_review,
+    material_upload,
     working_day_set,
 )
 from reports.models import ApprovalFact, RollupState
@@ -187,3 +190,49 @@ def test_random_history_rollups_equal_the_direct_computation(
     with django_capture_on_commit_callbacks(execute=True):
         working_day_set(actor=s, day=date(2026, 6, 1), is_working=False, name="测试")
     assert_equal(scopes(june) + [Scope(date(2026, 5, 1), date(2026, 8, 31))])
+
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_missing_materials_supplied_on_time_follow_the_reviews(
+    june, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    rebuild()
+    s = june.staff
+    item = factories.item(june.dept_a, "STAT-Z", promised=5, statutory=20)
+    july = Scope(date(2026, 7, 1), date(2026, 7, 31))
+    projects = [factories.project(s, june.enterprise, [item], now=at(1, 7)) for _ in range(3)]
+    seen = []
+    for project, supplied_on in zip(projects, (8, 14, None), strict=True):
+        approval = Approval.objects.get(project=project)
+        with django_capture_on_commit_callbacks(execute=True):
+            approval_receive(actor=s, approval_id=approval.pk, now=at(1, 7))
+        with django_capture_on_commit_callbacks(execute=True):
+            approval_accept(
+                actor=s,
+                approval_id=approval.pk,
+                missing_materials=["补充说明"],
+                materials_due=date(2026, 7, 10),
+                now=at(1, 7),
+            )
+        assert_equal([july])
+        if supplied_on:
+            material = approval.materials.get(name="补充说明")
+            with django_capture_on_commit_callbacks(execute=True):
+                version = material_upload(
+                    actor=s,
+                    material_id=material.pk,
+                    upload=SimpleUploadedFile("补充.pdf", PDF, content_type="application/pdf"),
+                    now=at(supplied_on, 7),
+                )
+            with django_capture_on_commit_callbacks(execute=True):
+                material_review(
+                    actor=s, version_id=version.pk, verdict="accepted", now=at(supplied_on, 7)
+                )
+        f = compute(july, today=TODAY, source="rollup")
+        seen.append((f.missing_accepted, f.missing_supplied_on_time))
+        assert_equal([july, Scope(date(2026, 7, 1), date(2026, 7, 1))])
+    # Supplied on 8 July (by the 10th), on the 14th (late), never.
+    assert seen == [(1, 1), (2, 1), (3, 1)]
