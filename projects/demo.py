@@ -219,6 +219,10 @@ def _seed_officers(departments: dict[str, Department]) -> None:
                 members.append(person)
         group.user_set.add(*members)
         departments[key].officers.add(*members)
+        # The first officer stands in as the department head the escalation ladder reaches.
+        if members and departments[key].head_user_id is None:
+            departments[key].head_user = members[0]
+            departments[key].save(update_fields=["head_user"])
 
 
 def _seed_enterprises() -> dict[str, Enterprise]:

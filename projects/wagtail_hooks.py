@@ -324,6 +324,17 @@ class DepartmentForm(MembershipForm):
         "approvals; a change takes effect at once, on pages already open too."
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "head_user" in self.fields:
+            # The escalation ladder's "department head": an active officer's account.
+            self.fields["head_user"].queryset = User.objects.filter(
+                is_active=True, groups__name=OFFICERS_GROUP_NAME
+            ).order_by("name", "username")
+            self.fields["head_user"].help_text = gettext_lazy(
+                "The officer the escalation ladder reaches as the department head (red cards)."
+            )
+
 
 class EnterpriseForm(MembershipForm):
     relation = "users"
@@ -383,7 +394,7 @@ class DepartmentViewSet(SnippetViewSet):
             FieldPanel("name"),
             FieldPanel("name_en"),
             FieldRowPanel([FieldPanel("short_name"), FieldPanel("level")]),
-            FieldPanel("head"),
+            FieldRowPanel([FieldPanel("head"), FieldPanel("head_user")]),
             FieldPanel("members"),
         ],
         base_form_class=DepartmentForm,

@@ -366,12 +366,13 @@ REALTIME_TICKET_SECONDS = 30
 PERIODIC_TASKS = {
     "wagtail.publish_scheduled": ("portal.tasks.publish_scheduled", 60),
     "portal.prune_housekeeping": ("portal.tasks.prune_housekeeping", 3600),
-    # 01:00 in Beijing (17:00 UTC): alerts are in the mailbox before the working day starts.
-    "projects.deadline_sweep": ("projects.tasks.deadline_sweep", 86400, 17 * 3600),
     # 08:00 in Beijing: an unconfirmed working-day calendar year, once per year.
     "projects.calendar_year_warning": ("projects.tasks.calendar_year_warning", 86400, 0),
     # Every hour: the supervision sweep does each working day's cards, ladder steps and case
     # stage checks once (keyed by date), so a missed hour or a second scheduler changes nothing.
+    # Its yellow and red cards replace the nightly due-soon/overdue email of the deadline sweep
+    # (`projects.services.deadline_sweep`, no longer scheduled: the lead helper would hear
+    # twice).
     "supervision.daily_sweep": ("supervision.tasks.daily_sweep", 3600),
     # Every 15 minutes: the daily digests go out from 08:30 Beijing time on working days, once
     # per person and day.
