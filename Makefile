@@ -25,8 +25,11 @@ install: $(STAMP)
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
+# The demo accounts, pages, projects, meetings and cases, then a year of approvals through
+# the services for the statistics (about a minute the first time; both keep what is there).
 seed: migrate
 	$(BIN)/python manage.py seed_demo --password '$(PASSWORD)'
+	$(BIN)/python manage.py seed_demo_year
 
 # `make demo PORT=8100` serves on that port, and links in emails and calendars say so too.
 demo: seed

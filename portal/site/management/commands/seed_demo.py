@@ -7,6 +7,7 @@ from portal.demo import DEMO_ACCOUNTS, delete_accounts, seed_accounts
 from portal.models import Event
 from portal.notifications import notifications_backfill
 from projects.demo import delete_projects, seed_projects
+from reports.demo_year import delete_demo_year
 from supervision.demo import delete_supervision, seed_supervision
 
 
@@ -20,6 +21,8 @@ class Command(BaseCommand):
     def handle(self, *args, password: str, reset: bool, **options):
         with transaction.atomic():
             if reset:
+                # The demo year (seed_demo_year) points at the demo accounts and catalogue.
+                delete_demo_year()
                 # Cases point at meetings' action items, projects and accounts: first of all.
                 delete_supervision()
                 # Meetings point at the projects and accounts: they go first.
