@@ -32,6 +32,10 @@ class ApprovalFact(models.Model):
     received_on = models.DateField(null=True)
     accepted_on = models.DateField(null=True)
     decided_on = models.DateField(null=True)
+    # The first of each date's month: the monthly figures group on these as stored.
+    received_month = models.DateField(null=True)
+    accepted_month = models.DateField(null=True)
+    decided_month = models.DateField(null=True)
     due_date = models.DateField(null=True)
     statutory_due_date = models.DateField(null=True)
     promised_limit_days = models.IntegerField()

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, DateField, IntegerField, Max, Q, When
 from django.db.models import Case as SqlCase
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, TruncDate
+from django.db.models.functions import Cast, TruncDate, TruncMonth
 from django.utils import timezone
 
 from portal.models import Event
@@ -44,11 +44,22 @@ _FIELDS = [
 ]
 _ANNOTATIONS = {
     "received_on_": TruncDate("received_at"),
+    "received_month_": TruncMonth(TruncDate("received_at")),
+    "accepted_month_": TruncMonth("accepted_on"),
+    "decided_month_": TruncMonth("decided_on"),
     "materials_pending_": SqlCase(
         When(materials_due__isnull=False, then=True), default=False, output_field=BooleanField()
     ),
 }
-_COLUMNS = ["approval_id", *_FIELDS[1:], "received_on", "materials_pending"]
+_COLUMNS = [
+    "approval_id",
+    *_FIELDS[1:],
+    "received_on",
+    "received_month",
+    "accepted_month",
+    "decided_month",
+    "materials_pending",
+]
 
 
 def approval_ids_of(event_name: str, data: dict) -> set[int]:

@@ -532,7 +532,7 @@ def _fact_queries(scope: Scope, parts: set[str]) -> QuerySet | None:
             _branch(
                 base.filter(received_on__gte=start, received_on__lte=end),
                 "r",
-                TruncMonth("received_on"),
+                F("received_month"),
                 n1=Count("pk"),
             )
         )
@@ -540,7 +540,7 @@ def _fact_queries(scope: Scope, parts: set[str]) -> QuerySet | None:
             _branch(
                 base.filter(accepted_on__gte=start, accepted_on__lte=end),
                 "a",
-                TruncMonth("accepted_on"),
+                F("accepted_month"),
                 n1=Count("pk"),
                 n2=Count("pk", filter=Q(status__in=DECIDED, decided_on__lte=end)),
             )
@@ -550,7 +550,7 @@ def _fact_queries(scope: Scope, parts: set[str]) -> QuerySet | None:
             _branch(
                 base.filter(decided_on__gte=start, decided_on__lte=end),
                 "d",
-                TruncMonth("decided_on"),
+                F("decided_month"),
                 n1=Count("pk", filter=Q(status=S.APPROVED)),
                 n2=Count("pk", filter=Q(status=S.REJECTED)),
                 n3=Count("pk", filter=Q(status=S.WITHDRAWN)),
