@@ -32,8 +32,8 @@ from portal.roles import (
 )
 from portal.services import api_token_expires_at, api_tokens_live
 
+from . import enquiry, selectors, services
 from . import permissions as perms
-from . import selectors, services
 from .checklist import material_status, unreviewed_versions
 from .clock import WorkingCalendar
 from .forecast_page import project_forecast
@@ -552,6 +552,8 @@ def project_register(request):
                 description=data["description"],
             )
         if outcome.ok:
+            # The progress-lookup code is made now and shown once, on the project's page.
+            enquiry.remember_for_display(request, project, project.enquiry_code)
             messages.success(request, _("Project registered."))
             return redirect("project_detail", project.pk)
     return render(request, "projects/project_form.html", {"form": form})

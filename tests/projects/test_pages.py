@@ -321,6 +321,11 @@ def test_a_helper_registers_a_project_with_prerequisites_and_becomes_its_lead(cl
     assert not world.own.__class__.objects.filter(code="NEW-1").exists()
     project = world.own.__class__.objects.get(code__startswith="ZDXM-")
     assert response["Location"] == f"/en/projects/{project.pk}/"
+    # The progress-lookup code is made with the project and shown once, to the helper.
+    assert project.enquiry_code_hash
+    first = client.get(response["Location"]).content.decode()
+    assert "New enquiry code" in first
+    assert "New enquiry code" not in client.get(response["Location"]).content.decode()
     assert sorted(project.approvals.values_list("item__code", flat=True)) == [
         "BUILD",
         "LAND",
