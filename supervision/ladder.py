@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from portal.events import emit
@@ -142,26 +143,29 @@ def ensure_case(card: Card, *, today: date) -> Case:
     if card.case_id:
         return card.case
     approval = card.approval
-    if approval is not None:
-        title = _("Overdue: %(item)s %(name)s (%(project)s)") % {
-            "item": approval.item.code,
-            "name": approval.item.name,
-            "project": card.project.code if card.project else "",
-        }
-        if card.colour == Card.Colour.STALLED:
-            title = _("Stalled: %(item)s %(name)s (%(project)s)") % {
+    # Stored text, like a title a person types: in the bureau's language, whichever
+    # language the process that runs the sweep happens to have active.
+    with translation.override(settings.LANGUAGE_CODE):
+        if approval is not None:
+            title = _("Overdue: %(item)s %(name)s (%(project)s)") % {
                 "item": approval.item.code,
                 "name": approval.item.name,
                 "project": card.project.code if card.project else "",
             }
-        body = _("The approval was due on %(due)s. Please sign for this case and answer it.") % {
-            "due": card.due_date.isoformat()
-        }
-    else:
-        title = _("Action item overdue (%(project)s)") % {
-            "project": card.project.code if card.project else ""
-        }
-        body = _("The action item was due on %(due)s.") % {"due": card.due_date.isoformat()}
+            if card.colour == Card.Colour.STALLED:
+                title = _("Stalled: %(item)s %(name)s (%(project)s)") % {
+                    "item": approval.item.code,
+                    "name": approval.item.name,
+                    "project": card.project.code if card.project else "",
+                }
+            body = _(
+                "The approval was due on %(due)s. Please sign for this case and answer it."
+            ) % {"due": card.due_date.isoformat()}
+        else:
+            title = _("Action item overdue (%(project)s)") % {
+                "project": card.project.code if card.project else ""
+            }
+            body = _("The action item was due on %(due)s.") % {"due": card.due_date.isoformat()}
     case, _code = services.case_open(
         actor=None,
         kind=Case.Kind.SUPERVISION,
@@ -291,6 +295,8 @@ def card_subject(card: Card) -> dict[str, Any]:
     if card.subject_type:
         data["subject_type"] = card.subject_type
         data["subject_id"] = card.subject_id
+    if isinstance(card.subject_data, dict):
+        data.update({k: v for k, v in card.subject_data.items() if k not in data})
     return data
 
 

@@ -8,6 +8,7 @@ working days that stops while the case waits on the person who opened it.
 """
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -237,6 +238,9 @@ class Card(models.Model):
     )
     # "<colour>:<subject>:<due date>": the sweep's idempotency key.
     key = models.CharField(max_length=120, unique=True)
+    # What the app that issued it recorded of its subject (an action item's title), so that
+    # the card's later events (cleared, escalated) name it without asking that app.
+    subject_data = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
 
     class Meta:
         verbose_name = _("supervision card")

@@ -103,6 +103,7 @@ def card_issue(
                     subject_id=subject_id,
                     due_date=due_date,
                     issued_on=today,
+                    subject_data=data or {},
                 )
         except IntegrityError:
             return None
