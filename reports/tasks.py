@@ -23,12 +23,39 @@ def rebuild_statistics() -> int:
     return rollups.rebuild()
 
 
+class _Pending:
+    """The approvals touched in one transaction: refreshed by one task after its commit."""
+
+    def __init__(self, savepoints: list) -> None:
+        self.ids: set[int] = set()
+        self.savepoints = list(savepoints)
+        self.done = False
+
+    def flush(self) -> None:
+        self.done = True
+        refresh_approval_statistics.enqueue(sorted(self.ids))
+
+
 def on_event(row: Event) -> None:
     """The emit hook: after the change commits, refresh the rows of the approvals the event is
-    about (no query here, inside the service's transaction)."""
+    about, one task per transaction (no query here, inside the service's transaction)."""
     ids = rollups.approval_ids_of(row.event, row.data)
-    if ids:
-        transaction.on_commit(lambda: refresh_approval_statistics.enqueue(sorted(ids)), robust=True)
+    if not ids:
+        return
+    connection = transaction.get_connection()
+    pending = getattr(connection, "_reports_pending", None)
+    # A pending set is reused only in the same block while its flush still waits for the
+    # commit (not run yet, not dropped with a rolled-back savepoint).
+    if (
+        pending is None
+        or pending.done
+        or pending.savepoints != connection.savepoint_ids
+        or not any(entry[1] == pending.flush for entry in connection.run_on_commit)
+    ):
+        pending = _Pending(connection.savepoint_ids)
+        connection._reports_pending = pending
+        transaction.on_commit(pending.flush, robust=True)
+    pending.ids |= ids
 
 
 def on_calendar_change(**kwargs) -> None:
