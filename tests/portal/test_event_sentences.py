@@ -79,6 +79,17 @@ def _requested_person(data):
     return data["person"]["name"]
 
 
+def _number(data):
+    return data.get("number")
+
+
+def _card_subject(data):
+    action = data.get("action_item")
+    if isinstance(action, dict):
+        return action.get("title")
+    return _item_code(data)
+
+
 SUBJECTS = {
     "project.registered": _project_code,
     "project.helpers_changed": None,  # records login names only: "changed the project's helpers"
@@ -122,6 +133,27 @@ SUBJECTS = {
     "meeting.finding_added": _title,
     "action_item.created": _title,
     "action_item.closed": _title,
+    "project.enquiry_code_reset": None,  # "issued a new enquiry code" (never the code)
+    "project.case_step": _number,
+    "case.opened": _number,
+    "case.dispatched": _number,
+    "case.signed": _number,
+    "case.answered": _number,
+    "case.asked_opener": _number,
+    "case.opener_replied": _number,
+    "case.closed": _number,
+    "case.reopened": _number,
+    "case.escalated": _number,
+    "case.replied": _number,
+    "case.noted": _number,
+    "card.issued": _card_subject,
+    "card.cleared": _card_subject,
+    "card.escalated": _card_subject,
+    "rating.given": _item_code,
+    "rating.followed_up": _item_code,
+    # On the person's own stream: the notification's text, in the person's language.
+    "notification.added": None,
+    "notification.read": None,
 }
 
 # Raw values the services record that must never show as words.
@@ -328,6 +360,26 @@ def record_what_the_demo_does_not(settings, tmp_path) -> None:
     meeting_update(actor=helper, meeting_id=meeting.pk, title="二期用地协调会（第一次）")
     meeting_cancel(actor=helper, meeting_id=meeting.pk, reason="改为现场踏勘")
 
+    # Supervision and the notification centre: a card cleared, a new enquiry code, the
+    # person's notifications read (the demo's sweep and cases wrote the rest).
+    from portal.notifications import notifications_mark_all_read
+    from projects.services.projects import project_enquiry_code_reset
+    from supervision.models import Card
+    from supervision.sweep import card_clear
+
+    card = Card.objects.filter(cleared_on__isnull=True).order_by("pk").first()
+    assert card is not None, "the demo's sweep gives cards"
+    card_clear(card_id=card.pk, today=timezone.localdate(), why="decided")
+    project_enquiry_code_reset(actor=staff, project_id=project.pk)
+    from supervision.models import Case
+    from supervision.services import case_reply
+
+    waiting = Case.objects.filter(waiting_since__isnull=False, opened_by__isnull=False).first()
+    assert waiting is not None, "the demo has a case waiting on the person who opened it"
+    case_reply(actor=waiting.opened_by, case=waiting, body="已补充项目红线图")
+    case_reply(actor=staff, case=waiting, body="收到，已转承办部门")
+    assert notifications_mark_all_read(actor=officer) > 0
+
 
 # Recorded values that choose between sentences: one sample of each.
 VARIANTS = ("moved", "answer", "verdict", "draft", "lead", "pending", "version", "files")
@@ -476,6 +528,10 @@ def test_the_project_page_shows_each_event_as_a_sentence(recorded, client, prefi
         response = client.get(f"{prefix}/projects/{project_id}/")
         assert response.status_code == 200, username
         rows = BeautifulSoup(response.content, "html.parser").select(".event-list li.event")
+        # The page shows the latest events; the earlier ones come on demand.
+        earlier = client.get(f"{prefix}/projects/{project_id}/sections/events/?fragment=1")
+        assert earlier.status_code == 200, username
+        rows += BeautifulSoup(earlier.content, "html.parser").select(".event-list li.event")
         assert rows, username
         texts = [" ".join(row.get_text(" ").split()) for row in rows]
         assert any(action.data["title"] in t for t in texts), (username, texts[:5])
