@@ -197,4 +197,8 @@ def rebuild() -> int:
     with transaction.atomic():
         written = refresh(None)
         RollupState.objects.update_or_create(pk=1, defaults={"built_at": timezone.now()})
+        if connection.vendor == "postgresql":
+            # A table rewritten whole gets fresh planner statistics at once.
+            with connection.cursor() as cursor:
+                cursor.execute(f'ANALYZE "{ApprovalFact._meta.db_table}"')
     return written
