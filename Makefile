@@ -30,6 +30,7 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo --password '$(PASSWORD)'
 	$(BIN)/python manage.py seed_demo_year
+	$(BIN)/python manage.py rebuild_statistics
 
 # `make demo PORT=8100` serves on that port, and links in emails and calendars say so too.
 demo: seed

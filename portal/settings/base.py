@@ -374,6 +374,10 @@ PERIODIC_TASKS = {
     # (`projects.services.deadline_sweep`, no longer scheduled: the lead helper would hear
     # twice).
     "supervision.daily_sweep": ("supervision.tasks.daily_sweep", 3600),
+    # 02:00 in Beijing (18:00 UTC): the statistics' per-approval facts rebuilt whole (the
+    # services keep them current as approvals change; this catches calendar imports and
+    # deleted projects, which send no per-approval event).
+    "reports.rebuild_statistics": ("reports.tasks.rebuild_statistics", 86400, 18 * 3600),
     # Every 15 minutes: the daily digests go out from 08:30 Beijing time on working days, once
     # per person and day.
     "portal.notification_digests": ("portal.tasks.send_notification_digests", 900),
