@@ -61,7 +61,7 @@ ALLOWED_PATTERNS = [
     r"\b(MW|kW|kV|km²|m²|MB|KB|kB|GB)\b",
     # Names of formats and standards that have no translation: PDF, iCalendar (ICS), RSS,
     # Atom, JSON, API, CSV, Excel, URL, TOTP (the two-factor standard), QR (code), ID, CSP.
-    r"\b(PDF|iCalendar|ICS|ics|RSS|Atom|JSON|API|CSV|Excel|URL|TOTP|QR|ID|CSP|OpenAPI)\b",
+    r"\b(PDF|iCalendar|ICS|ics|RSS|Atom|JSON|API|CSV|XLSX|Excel|URL|TOTP|QR|ID|CSP|OpenAPI)\b",
     # Brand names people know in Latin letters: authenticator apps, calendars, the software.
     r"\b(Google|Microsoft|Authenticator|FreeOTP|Outlook|Apple|Wagtail|Django)\b",
     # A language's own name in the language switcher: "English" on a Chinese page.
@@ -95,6 +95,18 @@ GLOSSARY = [
     "督办",
     "联席会议",
     "现场踏勘",
+    "诉求",
+    "投诉",
+    "办件查询",
+    "办事公开",
+    "回访",
+    "好差评",
+    "工单",
+    "签收",
+    "整改",
+    "黄牌",
+    "红牌",
+    "热线",
 ]
 # On English pages: a language's own name in the switcher, those terms, a code that is Chinese.
 ALLOWED_ON_ENGLISH = [
@@ -225,7 +237,7 @@ def _strings_in(value) -> Iterator[str]:
 
 
 # --- What the database holds: data, shown as it was written ----------------------------------
-DATA_APPS = ("portal", "projects", "meetings", "cms")
+DATA_APPS = ("portal", "projects", "supervision", "meetings", "cms", "reports")
 
 
 class Data:
