@@ -8,7 +8,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from portal.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
-from portal.models import Event
+from portal.models import Event, Notification
 from projects.models import ApprovalMaterial
 from projects.services import approval_transition
 from tests.projects.conftest import at
@@ -334,11 +334,13 @@ def test_each_service_writes_one_event_on_the_project_stream_and_signals_after_c
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         move(world.staff, land, action, **payload)
         assert received(channel) == []  # nothing before commit
-    # The live signal, plus the email job for the events that notify people.
-    emails = event in ("approval.supplement_requested", "approval.approved", "approval.rejected")
-    assert len(callbacks) == (2 if emails else 1)
+    # The live signal (and the jobs that follow a change) wait for the commit.
+    assert callbacks
     rows = list(Event.objects.filter(stream=stream).order_by("seq")[before:])
     assert [r.event for r in rows] == [event]
+    # The events that tell people write their notifications in the same transaction.
+    told = event in ("approval.supplement_requested", "approval.approved", "approval.rejected")
+    assert Notification.objects.filter(event=rows[0]).exists() == told
     assert rows[0].seq == before + 1
     assert rows[0].data["approval_id"] == land.pk
     signals = received(channel)
