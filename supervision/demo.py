@@ -11,7 +11,8 @@ it is loaded. Each carries a `demo:` key: seeding twice adds nothing. Then the c
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import heapq
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -306,16 +307,17 @@ def _arguments(arguments: dict[str, Any], ctx: dict[str, Any]) -> dict[str, Any]
     return resolved
 
 
-def _seed_case(spec: DemoCase, ctx: dict[str, Any], days: _Days) -> bool:
+def _seed_case(spec: DemoCase, ctx: dict[str, Any], days: _Days) -> Iterator[datetime]:
+    """The case's actions, each announced by its moment first (see `seed_cases`)."""
     key = KEY + spec.slug
     if Case.objects.filter(dedupe_key=key).exists():
-        return False
+        return
     opener = _person(spec.opener, ctx)
     project = ctx["projects"].get(spec.project) if spec.project else None
     if opener is None or (spec.project and project is None):
-        return False
+        return
     if spec.department == "other" and ctx["other"] is None:
-        return False
+        return
     department = {"planning": ctx["planning"], "other": ctx["other"], "": None}[spec.department]
     approval = None
     if spec.approval_department and project is not None:
@@ -324,6 +326,7 @@ def _seed_case(spec: DemoCase, ctx: dict[str, Any], days: _Days) -> bool:
             .order_by("status", "pk")
             .first()
         )
+    yield days.moment(spec.days_ago, 9)
     case, _code = case_open(
         actor=opener,
         kind=spec.kind,
@@ -350,8 +353,9 @@ def _seed_case(spec: DemoCase, ctx: dict[str, Any], days: _Days) -> bool:
     for step in spec.steps:
         actor = _person(step.actor, ctx)
         if actor is None:
-            break  # a demo account missing: the case stays where it got to
+            return  # a demo account missing: the case stays where it got to
         moment, day = days.moment(step.days_ago, step.hour), days.date(step.days_ago)
+        yield moment
         arguments = _arguments(step.arguments, ctx)
         if step.do in actions:
             actions[step.do](actor, moment, day, **arguments)
@@ -359,7 +363,6 @@ def _seed_case(spec: DemoCase, ctx: dict[str, Any], days: _Days) -> bool:
             case_transition(
                 actor=actor, case=case, action=step.do, today=day, now=moment, **arguments
             )
-    return True
 
 
 def seed_cases(*, today: date | None = None) -> int:
@@ -369,9 +372,21 @@ def seed_cases(*, today: date | None = None) -> int:
         return 0
     days = _Days(today or timezone.localdate())
     added = 0
+    # Every case's actions in the order of their moments, across cases: a project's timeline
+    # then reads in order whichever case each line is about.
+    waiting: list[tuple[datetime, int, Iterator[datetime]]] = []
     with transaction.atomic(), without_live_signals():
-        for spec in CASES:
-            added += _seed_case(spec, ctx, days)
+        for n, spec in enumerate(CASES):
+            actions = _seed_case(spec, ctx, days)
+            first = next(actions, None)
+            if first is not None:
+                added += 1
+                heapq.heappush(waiting, (first, n, actions))
+        while waiting:
+            _moment, n, actions = heapq.heappop(waiting)
+            following = next(actions, None)
+            if following is not None:
+                heapq.heappush(waiting, (following, n, actions))
     return added
 
 

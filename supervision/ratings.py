@@ -539,6 +539,8 @@ def _open_rectification(rating: Rating, subject, *, today: date) -> Case:
         limits={"answer": rectification_days()},
         dedupe_key=f"rating:{rating.pk}",
         today=today,
+        # At the rating's moment: its case steps read in order with the rating on the timeline.
+        now=rating.at,
     )
     rating.follow_up_case = case
     rating.save(update_fields=["follow_up_case"])

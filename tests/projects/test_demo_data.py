@@ -207,7 +207,14 @@ def test_the_officer_can_accept_a_planning_file_of_helpers_project_at_once(seede
 
 def test_the_history_spans_months_in_order_and_ends_before_today(seeded):
     today = timezone.localdate()
-    days = [timezone.localdate(at) for at in Event.objects.values_list("at", flat=True)]
+    # The approvals' history ends before today; the supervision demo (this morning's sweep,
+    # today's hotline calls, the ratings just given) may be of today.
+    supervision = ("card.", "case.", "rating.", "project.case_step")
+    days = [
+        timezone.localdate(at)
+        for at, name in Event.objects.values_list("at", "event")
+        if not name.startswith(supervision)
+    ]
     assert max(days) < today
     assert min(days) <= today - timedelta(days=180)
     # Each stream reads chronologically in seq order.
