@@ -37,11 +37,11 @@ def _anonymous_only(role, obj):
     return "ok" if role == "anonymous" else "refused"
 
 
-def _roles(*allowed):
+def _roles(*allowed, others="hidden"):
     def rule(role, obj):
         if role == "anonymous":
             return "login"
-        return "ok" if role in allowed else "hidden"
+        return "ok" if role in allowed else others
 
     return rule
 
@@ -110,6 +110,39 @@ def _capability(role, obj):
     return "ok"
 
 
+def _case_sign(role, obj):
+    """Signing for a dispatched case: the department's officers (and the assignee); whoever
+    else sees the case, staff included, is refused."""
+    if role == "officer" and obj == "own":
+        return "ok"
+    if role == "staff":
+        return "refused"
+    return _on_object(BUREAU, act=())(role, obj)
+
+
+def _rating_follow_up(role, obj):
+    """The follow-up call (回访): staff and the project's helpers record it; the department's
+    officer reads the rating but is refused; the enterprise, off the bureau's list, is not
+    shown it."""
+    if role == "anonymous":
+        return "login"
+    if role == "staff" or (role == "helper" and obj == "own"):
+        return "ok"
+    if role == "officer" and obj == "own":
+        return "refused"
+    return "hidden"
+
+
+def _rating_give_taken(role, obj):
+    """Rating an approval that is not decided (and already rated): whoever sees it is refused;
+    only the enterprise's users could ever rate it."""
+    if role == "anonymous":
+        return "login"
+    if role == "staff" or (obj == "own" and role in BUREAU):
+        return "refused"
+    return "hidden"
+
+
 OUTCOME: dict[str, Callable[[str, str], str]] = {
     "public": _public,
     "signed-in": _signed_in,
@@ -135,6 +168,20 @@ OUTCOME: dict[str, Callable[[str, str], str]] = {
     "meeting:schedule": _schedule,
     "action:close": _on_object(BUREAU, act=("helper", "officer")),
     "membership:decide": _decide_membership,
+    "enterprise-user": _roles("enterprise", others="refused"),
+    "staff-refused": _roles("staff", others="refused"),
+    "board": _roles("staff", "helper"),
+    "statistics": _roles("staff", "helper", "officer", others="refused"),
+    "ratings-list": _roles("staff", "helper", "officer"),
+    "case:view": _on_object(BUREAU),
+    "case:internal": _on_object(("helper", "officer")),
+    "case:open": _on_object(BUREAU, act=("enterprise",)),
+    "case:open-supervision": _on_object(BUREAU, act=("helper",)),
+    "case:sign": _case_sign,
+    "rating:view": _on_object(BUREAU),
+    "rating:follow-up": _rating_follow_up,
+    "rating:give-taken": _rating_give_taken,
+    "enquiry:reset": _on_object(BUREAU, act=("enterprise", "helper")),
 }
 
 
@@ -337,7 +384,7 @@ ROUTES: dict[str, list[Probe]] = {
     "actions/<int:action_id>/close/": [
         _post("action:close", body=lambda w, r, o: {"note": "办结"})
     ],
-    "calendar/new-address/": [_post("signed-in", objects=("-",), changes=False)],
+    "calendar/new-address/": [_post("signed-in", objects=("-",))],
     # The public portal: Wagtail pages and the cms app.
     "policies/": [_get("public", statuses={"ok": (200, 404)})],
     "guide/": [_get("public")],
@@ -348,6 +395,87 @@ ROUTES: dict[str, list[Probe]] = {
         _get("public", statuses={"ok": (404,)})
     ],
     "_util/login/": [_get("public")],
+    # Service cases.
+    "cases/": [_get()],
+    "cases/track/": [
+        _get("public"),
+        _post(
+            "public",
+            body=lambda w, r, o: {"number": w.case["own"].number, "code": "WRONG-CODE"},
+            objects=("-",),
+            statuses={"ok": (404,)},
+            changes=False,
+            label="wrong code",
+        ),
+    ],
+    "cases/requests/": [
+        _get("enterprise-user"),
+        _post(
+            "enterprise-user",
+            body=lambda w, r, o: {
+                "kind": "complaint",
+                "project": w.own.pk,
+                "title": "页面投诉",
+                "body": "探测",
+            },
+            objects=("own",),
+        ),
+    ],
+    "cases/hotline/": [
+        _get("staff-refused"),
+        _post(
+            "staff-refused",
+            body=lambda w, r, o: {
+                "kind": "hotline",
+                "caller_name": "来电人",
+                "caller_phone": "13800000000",
+                "title": "热线来电",
+                "body": "探测",
+            },
+            objects=("-",),
+        ),
+    ],
+    "cases/new/<int:project_id>/": [
+        _get("case:open-supervision", objects=("own", "other")),
+        _post(
+            "case:open-supervision",
+            body=lambda w, r, o: {"title": "督办", "body": "限期办结"},
+            statuses={"refused": (403,)},
+        ),
+    ],
+    "cases/files/<int:attachment_id>/": [_get("case:view", objects=("own", "other"))],
+    "cases/<str:number>/": [_get("case:view", objects=("own", "other"))],
+    "cases/<str:number>/act/": [
+        _post("case:sign", body=lambda w, r, o: {"action": "sign"}, statuses={"refused": (409,)})
+    ],
+    "cases/<str:number>/reply/": [_post("case:view", body=lambda w, r, o: {"body": "探测回复"})],
+    # The supervision board, ratings, notifications, statistics, open government.
+    "supervision/": [_get("board")],
+    "ratings/": [_get("ratings-list")],
+    "ratings/approval/<int:approval_id>/": [_get("rating:view", objects=("own", "other"))],
+    "ratings/case/<int:case_id>/": [_get("rating:view", objects=("own", "other"))],
+    "ratings/<int:rating_id>/follow-up/": [
+        _post(
+            "rating:follow-up",
+            body=lambda w, r, o: {"note": "已回访"},
+            statuses={"refused": (409,)},
+        )
+    ],
+    "notifications/": [_get()],
+    "notifications/preferences/": [_get()],
+    "notifications/read-all/": [_post("signed-in", objects=("-",))],
+    "notifications/<int:notification_id>/read/": [_post("own")],
+    "statistics/": [_get("statistics")],
+    "open/": [_get("public")],
+    "open/data.csv": [_get("public")],
+    "open/data.json": [_get("public")],
+    "open/lookup/": [_get("public")],
+    "projects/<int:project_id>/enquiry-code/": [
+        _post("enquiry:reset", statuses={"refused": (302,)})
+    ],
+    "projects/<int:project_id>/sections/<slug:part>/": [
+        _get("project:view", objects=("own", "other"))
+    ],
     "^((?:[\\w\\-]+/)*)$": [_get("public", path="/", statuses={"ok": (200, 404)})],
 }
 
@@ -359,6 +487,7 @@ FIXED_VALUES = {
     "kind": "all",
     "page_view_restriction_id": 999999,
     "page_id": 999999,
+    "part": "cards",
 }
 
 
@@ -482,6 +611,37 @@ API: dict[str, list[Probe]] = {
         Probe("POST", "meeting:manage", body=lambda w, r, o: {"reason": "探测"})
     ],
     "GET /api/v1/action-items": [_get()],
+    "GET /api/v1/cases": [_get()],
+    "GET /api/v1/cases/{case_id}": [_get("case:view", ("own", "other"))],
+    "POST /api/v1/cases": [
+        Probe(
+            "POST",
+            "case:open",
+            body=lambda w, r, o: {
+                "kind": "complaint",
+                "title": "API 投诉",
+                "body": "探测",
+                "project": (w.own if o == "own" else w.other).pk,
+            },
+            statuses={"ok": (201,)},
+        )
+    ],
+    "POST /api/v1/cases/{case_id}/transitions": [
+        Probe("POST", "case:sign", body=lambda w, r, o: {"action": "sign"})
+    ],
+    "POST /api/v1/cases/{case_id}/replies": [
+        Probe(
+            "POST", "case:view", body=lambda w, r, o: {"body": "API 回复"}, statuses={"ok": (201,)}
+        )
+    ],
+    "GET /api/v1/ratings": [_get()],
+    "POST /api/v1/ratings": [
+        Probe(
+            "POST",
+            "rating:give-taken",
+            body=lambda w, r, o: {"approval": w.approval[_side(o)].pk, "score": 5},
+        )
+    ],
 }
 
 # The usual status of each outcome, by surface and by read/write.

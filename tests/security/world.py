@@ -7,6 +7,9 @@ own:   project OWN (enterprise A, lead helper `helper`, an approval of planning,
        A), each person's own API token, calendar feed and user id.
 other: project OTHER (enterprise B, lead `helper2`, an approval of housing), meeting M_OTHER
        (organised by `helper2`, `ent2` and housing invited), ... and `helper2`'s token, feed, id.
+cases: a complaint by `ent` about OWN dispatched to planning, one by `ent2` about OTHER
+       dispatched to housing, each with a public reply's file; a rating of each approval; each
+       person's own notification (helper2's is the "other" one).
 Nobody of the probed roles is on OTHER's side, so only staff may see it.
 """
 
@@ -21,9 +24,12 @@ from wagtail.models import APIToken
 from meetings.models import CalendarFeed
 from meetings.services import action_item_create, meeting_schedule
 from portal.events import emit
+from portal.models import Event, Notification
 from portal.services import api_token_create
 from projects.models import Enterprise, EnterpriseMembershipRequest
 from projects.services import comment_add, enterprise_user_invite, material_upload
+from supervision.models import CaseAttachment, Rating
+from supervision.services import case_open, case_reply, case_transition
 from tests.projects import factories as f
 
 ROLES = ("anonymous", "enterprise", "helper", "officer", "staff", "editor")
@@ -123,6 +129,35 @@ class World:
             "own": EnterpriseMembershipRequest.objects.get(enterprise=self.ent_a),
             "other": EnterpriseMembershipRequest.objects.get(enterprise=self.ent_b),
         }
+        # Service cases: a complaint by `ent` about OWN, dispatched to planning (so `officer`
+        # is on it), with a public reply carrying a file and an internal note; the same by `ent2`
+        # about OTHER, dispatched to housing.
+        self.case = {}
+        self.case_file = {}
+        for obj, opener, project, dept in (
+            ("own", self.ent, self.own, self.planning),
+            ("other", self.ent2, self.other, self.housing),
+        ):
+            case, _code = case_open(
+                actor=opener, kind="complaint", title=f"投诉 {obj}", body="探测", project=project
+            )
+            case_transition(actor=self.staff, case=case, action="dispatch", department=dept)
+            reply = case_reply(actor=opener, case=case, body="附件", files=[pdf("case.pdf")])
+            case_reply(actor=self.staff, case=case, body="内部", internal=True)
+            self.case[obj] = case
+            self.case_file[obj] = CaseAttachment.objects.get(reply=reply)
+        # A rating of each approval (written directly: the approvals are not decided).
+        self.rating = {
+            obj: Rating.objects.create(
+                approval=approval,
+                project=approval.project,
+                department=approval.department,
+                enterprise=approval.project.enterprise,
+                rated_by=self.ent if obj == "own" else self.ent2,
+                score=4,
+            )
+            for obj, approval in self.approval.items()
+        }
         self.people = {
             "anonymous": None,
             "enterprise": self.ent,
@@ -149,6 +184,15 @@ class World:
                 data={"probe": True},
             )
 
+        # Each person (and helper2, the "other") has a notification of their own.
+        event = Event.objects.order_by("pk").first()
+        self.notification = {}
+        for role, person in [*self.people.items(), ("helper2", self.helper2)]:
+            if person is not None:
+                self.notification[role] = Notification.objects.create(
+                    user=person, event=event, reason="probe", text="探测"
+                )
+
     def user(self, role: str):
         return self.people[role]
 
@@ -169,6 +213,11 @@ class World:
             "request_id": self.request[side].pk,
             "token_id": self.token[role if mine else "helper2"].pk,
             "user_id": holder.pk,
+            "number": self.case[side].number,
+            "case_id": self.case[side].pk,
+            "attachment_id": self.case_file[side].pk,
+            "rating_id": self.rating[side].pk,
+            "notification_id": self.notification[role if mine else "helper2"].pk,
             "secret": CalendarFeed.objects.get(user=holder).secret,
         }
 
