@@ -44,14 +44,25 @@ EXPECTED = {
         "": (_on(*ON_OBJECT), True),
         "internal": (_on("helper", "officer"), True),
     },
+    # A service case: staff all; the own case (opened by `ent`'s enterprise about OWN,
+    # dispatched to planning) by the enterprise's users, the project's helpers, the department's
+    # officers; its internal side by helpers and officers only (supervision/case_events.py).
+    "case": {
+        "": (_on(*ON_OBJECT), True),
+        "internal": (_on("helper", "officer"), True),
+    },
     # One's own stream only; staff included ("own" is the role's own user id here).
     "user": {"": (lambda role, obj: obj == "own", False)},
 }
 EVENT_TYPE = {
     "project": {"": "comment.added", "internal": "comment.added"},
     "meeting": {"": "meeting.changed", "internal": "meeting.internal_minutes_published"},
+    "case": {"": "case.replied", "internal": "case.noted"},
     "user": {"": "enterprise.user_invited"},
 }
+# Written by the notification centre on a recipient's own stream for an event that concerns
+# them: the live probe may bring these on the role's own `user:<id>` stream, and nowhere else.
+NOTIFICATION_EVENT = "notification.added"
 JUNK = [
     "",
     "project",
@@ -63,6 +74,9 @@ JUNK = [
     "project:1:internal:x",
     f"project:{2**63}",
     "meeting:1:private",
+    "case:abc",
+    "case:1:private",
+    "case:1:internal:x",
     "user:0",
     "user:1:internal",
     "nope:1",
@@ -93,6 +107,8 @@ def _object_id(w, kind, obj, role):
         return (w.own if obj == "own" else w.other).pk
     if kind == "meeting":
         return w.meeting[obj].pk
+    if kind == "case":
+        return w.case[obj].pk
     person = w.people[role] if obj == "own" else w.helper2
     return person.pk
 
@@ -187,16 +203,42 @@ async def test_each_role_reads_only_the_streams_the_rule_allows(role, settings):
         assert delivered.get(stream, []) == list(range(1, heads.get(stream, 0) + 1)), stream
     assert any(heads.get(s) for s in readable), "nothing readable had events: a vacuous probe"
 
-    # Live: one more event on every stream; only the readable ones arrive.
+    # Live: one more event on every stream; only the readable ones arrive. Besides, the
+    # notification centre may add `notification.added` events on the role's own user stream
+    # (the probe events notify their recipients): accepted there, and only there.
     await sync_to_async(_write_one_more)(w, table)
+    own_stream = f"user:{w.people[role].pk}"
     wanted = {s: heads.get(s, 0) + 1 for s, (ok, kind, _x) in table.items() if ok and kind}
     wanted = {s: seq for s, seq in wanted.items() if "987654" not in s}
     live = {}
+    notified = []
+
+    def take(message):
+        if message["type"] != "event":
+            return
+        stream = message["stream"]
+        if stream == own_stream and message["event"] == NOTIFICATION_EVENT:
+            notified.append(message["seq"])
+            return
+        assert stream in wanted, f"{role} got a live event of {stream}: {message['event']}"
+        assert stream not in live, f"{role} got more than one live event of {stream}"
+        live[stream] = message["seq"]
+
     while set(live) != set(wanted):
-        message = await ws.receive_json_from(timeout=10)
-        if message["type"] == "event":
-            assert message["stream"] in wanted, f"{role} got a live event of {message['stream']}"
-            live[message["stream"]] = message["seq"]
-    assert live == wanted
-    assert await ws.receive_nothing(timeout=0.8, interval=0.05), "more than the readable events"
+        take(await ws.receive_json_from(timeout=10))
+    # The notifications may have been written on the own stream before the probe's event.
+    assert {s: q for s, q in live.items() if s != own_stream} == {
+        s: q for s, q in wanted.items() if s != own_stream
+    }
+    # Whatever else comes is a notification on the role's own stream; then nothing.
+    while not await ws.receive_nothing(timeout=0.8, interval=0.05):
+        message = await ws.receive_json_from(timeout=1)
+        assert message["type"] == "event", f"{role}: unexpected {message}"
+        assert message["stream"] == own_stream and message["event"] == NOTIFICATION_EVENT, (
+            f"more than the readable events: {role} got {message['event']} on {message['stream']}"
+        )
+        notified.append(message["seq"])
+    # The own stream: the probe's event and the notifications, each once, nothing skipped.
+    first = heads.get(own_stream, 0) + 1
+    assert sorted([live[own_stream], *notified]) == list(range(first, first + 1 + len(notified)))
     await ws.disconnect()
