@@ -443,7 +443,10 @@ ROUTES: dict[str, list[Probe]] = {
             statuses={"refused": (403,)},
         ),
     ],
-    "cases/files/<int:attachment_id>/": [_get("case:view", objects=("own", "other"))],
+    "cases/files/<int:attachment_id>/": [
+        _get("case:view", objects=("own", "other")),
+        _get("case:internal", objects=("internal",), label="internal note file"),
+    ],
     "cases/<str:number>/": [_get("case:view", objects=("own", "other"))],
     "cases/<str:number>/act/": [
         _post("case:sign", body=lambda w, r, o: {"action": "sign"}, statuses={"refused": (409,)})

@@ -8,8 +8,8 @@ own:   project OWN (enterprise A, lead helper `helper`, an approval of planning,
 other: project OTHER (enterprise B, lead `helper2`, an approval of housing), meeting M_OTHER
        (organised by `helper2`, `ent2` and housing invited), ... and `helper2`'s token, feed, id.
 cases: a complaint by `ent` about OWN dispatched to planning, one by `ent2` about OTHER
-       dispatched to housing, each with a public reply's file; a rating of each approval; each
-       person's own notification (helper2's is the "other" one).
+       dispatched to housing, each with a public reply's file (OWN also an internal note's
+       file); a rating of each approval; each person's own notification (helper2's is "other").
 Nobody of the probed roles is on OTHER's side, so only staff may see it.
 """
 
@@ -143,9 +143,17 @@ class World:
             )
             case_transition(actor=self.staff, case=case, action="dispatch", department=dept)
             reply = case_reply(actor=opener, case=case, body="附件", files=[pdf("case.pdf")])
-            case_reply(actor=self.staff, case=case, body="内部", internal=True)
+            note = case_reply(
+                actor=self.staff,
+                case=case,
+                body="内部批注",
+                internal=True,
+                files=[pdf("note.pdf")] if obj == "own" else (),
+            )
             self.case[obj] = case
             self.case_file[obj] = CaseAttachment.objects.get(reply=reply)
+            if obj == "own":
+                self.case_file["internal"] = CaseAttachment.objects.get(reply=note)
         # A rating of each approval (written directly: the approvals are not decided).
         self.rating = {
             obj: Rating.objects.create(
@@ -215,7 +223,7 @@ class World:
             "user_id": holder.pk,
             "number": self.case[side].number,
             "case_id": self.case[side].pk,
-            "attachment_id": self.case_file[side].pk,
+            "attachment_id": self.case_file[obj if obj == "internal" else side].pk,
             "rating_id": self.rating[side].pk,
             "notification_id": self.notification[role if mine else "helper2"].pk,
             "secret": CalendarFeed.objects.get(user=holder).secret,
