@@ -143,7 +143,7 @@ def test_the_page_costs_the_same_queries_at_two_sizes(client, june, django_asser
         approval_accept(actor=june.staff, approval_id=approval.pk, now=at(2))
         approval_approve(actor=june.staff, approval_id=approval.pk, now=at(12 + n))
     with django_assert_max_num_queries(10):
-        response = client.get(f"/statistics/{JUNE}")
+        response = client.get(f"/en/statistics/{JUNE}")
     summary = dict(row for row in table_rows(response.content.decode(), "summary")[1:])
     assert summary["Applications received"] == "10"
     with django_assert_max_num_queries(7):
