@@ -8,6 +8,7 @@ PASSWORD ?= demo
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+TEST_WORKERS ?= auto
 # `make bench BENCH_ARGS="--only api --runs 3"`: each benchmark gets the options it accepts.
 BENCH_ARGS ?=
 
@@ -36,8 +37,10 @@ seed: migrate
 demo: seed
 	$(BIN)/python manage.py run_demo --host '$(HOST)' --port '$(PORT)' --password '$(PASSWORD)'
 
+# One pytest process per core (pytest-xdist); the tests that start their own service processes
+# run together in one of them. `make test TEST_WORKERS=0` runs everything in one process.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 collectstatic: install
 	DJANGO_SETTINGS_MODULE=portal.settings.dev $(BIN)/python manage.py collectstatic --noinput

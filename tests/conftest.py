@@ -191,6 +191,11 @@ def pytest_collection_modifyitems(items):
     then transactional ones, then the rest) keeps that order within its groups, so they end the
     database tests, together."""
     items.sort(key=_uses_demo)
+    # With `pytest -n` (make test): the tests that start their own daphne, worker and Redis
+    # processes run one after another in one worker, as they would alone.
+    for item in items:
+        if item.get_closest_marker("integration") is not None:
+            item.add_marker(pytest.mark.xdist_group("services"))
 
 
 @pytest.hookimpl(wrapper=True)

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal import notifications as centre
+from portal import streams
 from portal.events import emit, user_stream
 from portal.models import DigestRun, Event, Notification, NotificationPreference
 from portal.streams import EventType, NotificationReason, register_event_types, register_reasons
@@ -20,20 +21,31 @@ from tests.projects.conftest import at, world  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.django_db
 
-register_reasons([NotificationReason("test_told", "Told for a test")])
 # A test event type whose recipients the test chooses (the registry is process-wide: the name
 # is the test's own).
 RECIPIENTS: list[tuple[int, str]] = []
-register_event_types(
-    [
-        EventType(
-            "test.notified",
-            "did a test thing",
-            sentence=lambda data: "did a test thing",
-            notify=lambda row: list(RECIPIENTS),
-        )
-    ]
-)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _test_event_types():
+    """The test's own event type and reasons, registered while this module runs only (the
+    registry is process-wide: other tests read every registered type)."""
+    register_reasons([NotificationReason("test_told", "Told for a test")])
+    register_event_types(
+        [
+            EventType(
+                "test.notified",
+                "did a test thing",
+                sentence=lambda data: "did a test thing",
+                notify=lambda row: list(RECIPIENTS),
+            )
+        ]
+    )
+    yield
+    for name in ["test.notified"]:
+        streams._registry.event_types.pop(name, None)
+    for code in ["test_told"]:
+        streams._registry.reasons.pop(code, None)
 
 
 @pytest.fixture(autouse=True)

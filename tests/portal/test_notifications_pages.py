@@ -6,6 +6,7 @@ from django.db import transaction
 from django.template import Context, Template
 from django.test import RequestFactory
 
+from portal import streams
 from portal.events import emit
 from portal.models import Event, Notification, NotificationPreference
 from portal.streams import EventType, NotificationReason, register_event_types, register_reasons
@@ -14,22 +15,33 @@ from tests.projects.conftest import world  # noqa: F401 - the fixture
 pytestmark = pytest.mark.django_db
 
 TOLD: list[tuple[int, str]] = []
-register_reasons(
-    [
-        NotificationReason("pages_a", "Pages test reason A"),
-        NotificationReason("pages_b", "Pages test reason B", email="digest"),
-    ]
-)
-register_event_types(
-    [
-        EventType(
-            "test.pages_told",
-            "did a page test",
-            sentence=lambda data: f"did page test {data.get('n')}",
-            notify=lambda row: list(TOLD),
-        )
-    ]
-)
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _test_event_types():
+    """The test's own event type and reasons, registered while this module runs only (the
+    registry is process-wide: other tests read every registered type)."""
+    register_reasons(
+        [
+            NotificationReason("pages_a", "Pages test reason A"),
+            NotificationReason("pages_b", "Pages test reason B", email="digest"),
+        ]
+    )
+    register_event_types(
+        [
+            EventType(
+                "test.pages_told",
+                "did a page test",
+                sentence=lambda data: f"did page test {data.get('n')}",
+                notify=lambda row: list(TOLD),
+            )
+        ]
+    )
+    yield
+    for name in ["test.pages_told"]:
+        streams._registry.event_types.pop(name, None)
+    for code in ["pages_a", "pages_b"]:
+        streams._registry.reasons.pop(code, None)
 
 
 def tell(world, *, n, reason="pages_a", user=None, project=None):  # noqa: F811

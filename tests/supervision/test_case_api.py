@@ -134,10 +134,8 @@ def test_refusals_have_the_portal_shape(client, case_world, api_cases):
         {"action": "dispatch", "department": w.planning.pk},
     )
     assert refused.status_code == 403
-    assert refused.json() == {
-        "detail": "You may see this case but not dispatch it.",
-        "code": "forbidden",
-    }
+    # The API answers in the portal's language (Chinese): "you may see it, not dispatch it".
+    assert refused.json() == {"detail": "您可以查看此工单，但不能派发。", "code": "forbidden"}
     wrong_state = post_json(
         client, f"/api/v1/cases/{complaint.pk}/transitions", {"action": "close"}
     )

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import Permission
+from wagtail.users.models import UserProfile
 
 from meetings.services import agenda_proposals, meeting_schedule
 from meetings.supervision import escalated_cases, next_joint_meeting
@@ -197,8 +198,16 @@ def form(**values):
     return data
 
 
+def in_english(user):
+    """The back office speaks each person's chosen language; these tests read English."""
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = "en"
+    profile.save()
+    return user
+
+
 def test_staff_edit_the_ladder_in_the_back_office(client, district):
-    client.force_login(district.staff)
+    client.force_login(in_english(district.staff))
     page = client.get(INDEX)
     assert page.status_code == 200
     assert "department head" in page.content.decode()
@@ -217,7 +226,7 @@ def test_staff_edit_the_ladder_in_the_back_office(client, district):
     ],
 )
 def test_the_back_office_refuses_a_bad_rule(client, district, values, field, message):
-    client.force_login(district.staff)
+    client.force_login(in_english(district.staff))
     before = EscalationRule.objects.count()
     response = client.post(ADD, form(**values))
     assert response.status_code == 200
@@ -226,7 +235,7 @@ def test_the_back_office_refuses_a_bad_rule(client, district, values, field, mes
 
 
 def test_a_rule_is_for_a_department_or_an_item_not_both(client, district):
-    client.force_login(district.staff)
+    client.force_login(in_english(district.staff))
     response = client.post(ADD, form(department=district.planning.pk, item=district.land.pk))
     assert response.status_code == 200
     assert "not both" in response.content.decode()
@@ -234,7 +243,7 @@ def test_a_rule_is_for_a_department_or_an_item_not_both(client, district):
 
 
 def test_nobody_deletes_a_rung(client, district):
-    client.force_login(district.staff)
+    client.force_login(in_english(district.staff))
     rule = EscalationRule.objects.first()
     response = client.post(f"{INDEX}delete/{rule.pk}/")
     assert response.status_code in (302, 403)
