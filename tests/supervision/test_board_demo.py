@@ -16,9 +16,10 @@ def test_the_demo_board_shows_cards_and_seeding_again_adds_nothing(client, seede
     assert leader.username == "staff"
     open_cards = Card.objects.filter(cleared_on__isnull=True)
     assert open_cards.filter(colour="red").exists()
-    assert open_cards.filter(colour="red", case__isnull=False).count() == open_cards.filter(
-        colour="red"
-    ).count()
+    assert (
+        open_cards.filter(colour="red", case__isnull=False).count()
+        == open_cards.filter(colour="red").count()
+    )
     before = (Card.objects.count(), EscalationRule.objects.count())
     assert seed_cards() == 0
     assert (Card.objects.count(), EscalationRule.objects.count()) == before
