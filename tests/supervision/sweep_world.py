@@ -15,8 +15,11 @@ days, counted from the day after acceptance):
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from importlib import import_module
 
-from projects.clock import WorkingCalendar
+from django.apps import apps as django_apps
+
+from projects.clock import WorkingCalendar, forget_calendar_copy
 from projects.models import Approval
 from projects.services import approval_transition
 from supervision.board import forget_at_risk
@@ -57,10 +60,19 @@ def sweep_through(first: date, last: date, *, twice: bool = False) -> dict[date,
     return results
 
 
+def official_calendar() -> None:
+    """China's official calendar as the migration seeds it (a transactional test before this
+    one, in the same process, flushed the table with everything else)."""
+    seed = import_module("projects.migrations.0002_seed_working_days").seed
+    seed(django_apps, None)
+    forget_calendar_copy()
+
+
 def build_district():
     """The district of this module's docstring, with the default ladder (`district` fixture in
     each test module: `district = pytest.fixture(...)` of this)."""
     forget_at_risk()  # the worker's per-process forecasts belong to another database
+    official_calendar()
     staff = f.user("staff", "staff")
     leader = f.user("leader", "staff", name="服务组组长")
     helper = f.user("helper", "helper")
