@@ -16,9 +16,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
+import sys
+from pathlib import Path
 
-from _common import (
+# bench/statistics.py (a benchmark) would shadow the standard library's module of that name for
+# every script here: load the standard one first, so that _common gets it too.
+_HERE = str(Path(__file__).resolve().parent)
+sys.path[:] = [p for p in sys.path if p != _HERE]
+import statistics  # noqa: E402
+
+sys.path.insert(0, _HERE)
+
+from _common import (  # noqa: E402
     RUN_HEADERS,
     RUN_NOTE,
     GcWatch,

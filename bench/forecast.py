@@ -32,13 +32,22 @@ from __future__ import annotations
 import argparse
 import math
 import random
-import statistics
+import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
-from _common import DEPARTMENTS, print_table, setup_django
+# bench/statistics.py (a benchmark) would shadow the standard library's module of that name for
+# every script here: load the standard one first, so that _common gets it too.
+_HERE = str(Path(__file__).resolve().parent)
+sys.path[:] = [p for p in sys.path if p != _HERE]
+import statistics  # noqa: E402
+
+sys.path.insert(0, _HERE)
+
+from _common import DEPARTMENTS, print_table, setup_django  # noqa: E402
 
 START = date(2024, 9, 2)  # the first registrations
 REGISTRATION_DAYS = 600  # calendar days over which projects are registered
