@@ -9,11 +9,14 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from portal.events import register_emit_hook
-        from projects.models import WorkingDay
+        from projects.models import Approval, WorkingDay
 
-        from .tasks import on_calendar_change, on_event
+        from .tasks import on_approval_deleted, on_calendar_change, on_event
 
         register_emit_hook(on_event)
+        post_delete.connect(
+            on_approval_deleted, sender=Approval, dispatch_uid="reports.approval.deleted"
+        )
         for signal in (post_save, post_delete):
             signal.connect(
                 on_calendar_change, sender=WorkingDay, dispatch_uid=f"reports.calendar.{signal}"

@@ -39,7 +39,17 @@ class _Pending:
 def on_event(row: Event) -> None:
     """The emit hook: after the change commits, refresh the rows of the approvals the event is
     about, one task per transaction (no query here, inside the service's transaction)."""
-    ids = rollups.approval_ids_of(row.event, row.data)
+    _pend(rollups.approval_ids_of(row.event, row.data))
+
+
+def on_approval_deleted(instance, **kwargs) -> None:
+    """An approval deleted by any path (a removal, a project deleted whole from the shell or
+    the back office): its rollup row goes after the commit, not at the nightly rebuild."""
+    _pend({instance.pk})
+
+
+def _pend(ids: set[int]) -> None:
+    """Refresh these approvals' rollup rows after the commit: one task per transaction."""
     if not ids:
         return
     connection = transaction.get_connection()

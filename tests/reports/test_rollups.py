@@ -142,6 +142,20 @@ def test_a_calendar_change_rebuilds_after_commit(june, django_capture_on_commit_
     assert_equal(scopes(june))
 
 
+def test_a_project_deleted_whole_leaves_no_rollup_rows(june, django_capture_on_commit_callbacks):
+    """Deleted outside the services (the shell, a data fix): its approvals' rows go after the
+    commit, and the figures equal the direct computation at once, not after the nightly
+    rebuild."""
+    rebuild()
+    gone = list(june.p1.approvals.values_list("pk", flat=True))
+    assert gone and ApprovalFact.objects.filter(pk__in=gone).count() == len(gone)
+    with django_capture_on_commit_callbacks(execute=True):
+        june.p1.delete()
+    assert not ApprovalFact.objects.filter(pk__in=gone).exists()
+    assert ApprovalFact.objects.count() == Approval.objects.count()
+    assert_equal(scopes(june)[:3])
+
+
 def test_the_rebuild_command_marks_the_rollups_built(june, capsys):
     assert not RollupState.objects.exists()
     call_command("rebuild_statistics")
