@@ -7,6 +7,7 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from projects.forms import OptionsSelect
 from projects.models import Project
 
 from .statistics import MAX_YEARS, Scope
@@ -19,16 +20,18 @@ class StatisticsFilterForm(forms.Form):
     date_to = forms.DateField(
         label=_("To"), widget=forms.DateInput(attrs={"type": "date"}), required=False
     )
+    # The catalogue's items are a couple of hundred options: written in Python, not by a
+    # template each.
     department = forms.TypedChoiceField(
-        label=_("Department"), coerce=int, required=False, empty_value=None
+        label=_("Department"), coerce=int, required=False, empty_value=None, widget=OptionsSelect
     )
     item = forms.TypedChoiceField(
-        label=_("Approval item"), coerce=int, required=False, empty_value=None
+        label=_("Approval item"), coerce=int, required=False, empty_value=None, widget=OptionsSelect
     )
     town = forms.TypedChoiceField(
-        label=_("Town or zone"), coerce=int, required=False, empty_value=None
+        label=_("Town or zone"), coerce=int, required=False, empty_value=None, widget=OptionsSelect
     )
-    stage = forms.ChoiceField(label=_("Project stage"), required=False)
+    stage = forms.ChoiceField(label=_("Project stage"), required=False, widget=OptionsSelect)
 
     def __init__(self, data, *, choices, departments, today: date, **kwargs):
         super().__init__(data, **kwargs)

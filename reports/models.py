@@ -60,10 +60,51 @@ class ApprovalFact(models.Model):
             models.Index(fields=["decided_on"], name="fact_decided"),
             models.Index(fields=["missing_accepted_on"], name="fact_missing"),
             models.Index(fields=["department_id", "decided_on"], name="fact_department"),
+            # The page filtered to one item reads its rows only.
+            models.Index(fields=["item_id"], name="fact_item"),
         ]
 
     def __str__(self) -> str:
         return f"approval {self.approval_id}: {self.status}"
+
+
+class MonthFact(models.Model):
+    """The approval facts summed per department and month (and, where a figure needs it, per
+    decision month or working days used): what the statistics page reads for the whole months
+    of a range, without filters on item, town or stage; the partial months at its edges come
+    from `ApprovalFact`. Rewritten from `ApprovalFact` cell by cell (`reports.rollups`).
+
+    `family` is the figure family, tagged as in the page's query: "r" received (`period`: the
+    month received), "a" accepted (the month accepted; `decided_month` splits the ones decided
+    since), "d" decided (the month decided), "w" working days used (the month decided, by
+    `used_days` and `promised_days`), "m" accepted with materials missing (the month accepted).
+    `c1`..`c8` are the counts the page's `n1`..`n8` sum."""
+
+    family = models.CharField(max_length=1)
+    department_id = models.IntegerField()
+    period = models.DateField()
+    decided_month = models.DateField(null=True)
+    used_days = models.IntegerField(null=True)
+    promised_days = models.IntegerField(null=True)
+    c1 = models.BigIntegerField(default=0)
+    c2 = models.BigIntegerField(default=0)
+    c3 = models.BigIntegerField(default=0)
+    c4 = models.BigIntegerField(default=0)
+    c5 = models.BigIntegerField(default=0)
+    c6 = models.BigIntegerField(default=0)
+    c7 = models.BigIntegerField(default=0)
+    c8 = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("monthly statistics row")
+        verbose_name_plural = _("monthly statistics rows")
+        indexes = [
+            models.Index(fields=["family", "period", "department_id"], name="monthfact_tag_month"),
+            models.Index(fields=["department_id", "period"], name="monthfact_department"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family} {self.department_id} {self.period:%Y-%m}"
 
 
 class RollupState(models.Model):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpResponse, JsonResponse
@@ -23,7 +24,8 @@ from projects import enquiry
 from projects.services.projects import project_enquiry_code_reset
 
 from . import lookup as public_lookup
-from .open import CACHE_SECONDS, MONTHS, cache_key, public_figures
+from . import open as open_figures
+from .open import CACHE_SECONDS, MONTHS, cache_key, months_ending, public_figures
 
 
 def _chosen_month(request, months: list[str]) -> str | None:
@@ -62,8 +64,30 @@ def _tables_html(figures, month: str | None) -> str:
     return mark_safe(html)  # noqa: S308 - rendered by our own template, escaped there
 
 
+def _visitor_page_key(request) -> str | None:
+    """The cache key of the whole page for a visitor without a session or pending messages
+    (whose page is the same as every such visitor's in their language), or None. Only the
+    bare page and a valid month are cached, so made-up query strings cannot fill the cache."""
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+        return None
+    today = open_figures.today_here()
+    months = [f"{m:%Y-%m}" for m in months_ending(today)]
+    query = request.META.get("QUERY_STRING", "")
+    if query and not (query.startswith("month=") and query[6:] in months):
+        return None
+    return (
+        f"{cache_key(today)}:page:{translation.get_language()}:{today:%Y-%m-%d}:"
+        f"{request.path}:{query[6:] or '-'}"
+    )
+
+
 @require_safe
 def open_index(request):
+    page_key = _visitor_page_key(request)
+    if page_key is not None:
+        content = cache.get(page_key)
+        if content is not None:
+            return HttpResponse(content)
     figures = public_figures()
     month = _chosen_month(request, figures.months)
     context = {
@@ -73,7 +97,10 @@ def open_index(request):
         "lookup": {},
         "errors": {},
     }
-    return render(request, "reports/open.html", context)
+    response = render(request, "reports/open.html", context)
+    if page_key is not None and response.status_code == 200:
+        cache.set(page_key, response.content, CACHE_SECONDS)
+    return response
 
 
 def _columns() -> list[tuple[str, str]]:

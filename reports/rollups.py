@@ -13,18 +13,30 @@ from collections.abc import Iterable
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
-from django.db.models import BooleanField, DateField, IntegerField, Max, Q, When
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    DateField,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models import Case as SqlCase
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, TruncDate, TruncMonth
+from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 
 from portal.models import Event
 from projects.models import Approval
 from projects.streams import project_stream
 
-from .models import ApprovalFact, RollupState
-from .statistics import _DAYS_SQL, DECIDED
+from .models import ApprovalFact, MonthFact, RollupState
+from .statistics import _DAYS_SQL, DECIDED, S
 
 # Events after which an approval's row may have changed (anything carrying its id).
 APPROVAL_EVENT_PREFIXES = ("approval.", "material.", "project.approval")
@@ -119,6 +131,7 @@ def refresh(approval_ids: Iterable[int] | None = None) -> int:
         only_params = list(ids)
     with transaction.atomic():
         _lock(ids)
+        cells = None if ids is None else _cells(facts)
         facts._raw_delete(facts.db)
         rows = approvals.annotate(**_ANNOTATIONS).values(*_FIELDS, *_ANNOTATIONS)
         compiled = _sql(rows)
@@ -131,6 +144,10 @@ def refresh(approval_ids: Iterable[int] | None = None) -> int:
             written = cursor.rowcount
             _update_used(cursor, table, only, only_params)
             _update_missing(cursor, table, events)
+        if cells is not None:
+            new = _cells(ApprovalFact.objects.filter(pk__in=ids))
+            cells = (cells[0] | new[0], cells[1] | new[1])
+        refresh_months(cells)
     return written
 
 
@@ -192,6 +209,154 @@ def _update_missing(cursor, table: str, events) -> None:
     cursor.execute(sql, params)
 
 
+# --- The monthly rows (`MonthFact`) -----------------------------------------------------------
+
+# `MonthFact`'s columns and the names the grouped facts give them.
+_MONTH_COLUMNS = {
+    "family": "tag_",
+    "department_id": "department_id",
+    "period": "month_",
+    "decided_month": "decided_month_",
+    "used_days": "used_",
+    "promised_days": "promised_",
+    **{f"c{i}": f"n{i}" for i in range(1, 9)},
+}
+# Typed nulls (a bare NULL in a subquery is text to PostgreSQL).
+_NULL_DATE = Cast(Value(None), DateField())
+_NULL_INT = Cast(Value(None), IntegerField())
+_ZERO = Value(0, output_field=IntegerField())
+
+
+def _cells(facts) -> tuple[set[int], set]:
+    """The departments and months whose monthly rows these facts count in."""
+    departments, months = set(), set()
+    columns = ("received_month", "accepted_month", "decided_month", "missing_accepted_on")
+    for dept, *dates in facts.values_list("department_id", *columns):
+        departments.add(dept)
+        months.update(d.replace(day=1) for d in dates if d is not None)
+    return departments, months
+
+
+def _month_group(
+    qs, tag: str, month, *, decided_month=_NULL_DATE, used=_NULL_INT, promised=_NULL_INT, **counts
+):
+    values = {f"n{i}": counts.get(f"n{i}", _ZERO) for i in range(1, 9)}
+    keys = {
+        "tag_": Value(tag, output_field=CharField()),
+        "month_": month,
+        "decided_month_": decided_month,
+        "used_": used,
+        "promised_": promised,
+    }
+    names = ["tag_", "department_id", "month_", "decided_month_", "used_", "promised_"]
+    return qs.annotate(**keys).values(*names).annotate(**values).values(*names, *values)
+
+
+def _month_queries(cells) -> list:
+    """One grouped query per figure family, over the facts of these cells (every fact when
+    None), shaped as `MonthFact` rows."""
+    facts = ApprovalFact.objects.order_by()
+    month_filter = {}
+    if cells is not None:
+        departments, months = cells
+        facts = facts.filter(department_id__in=sorted(departments))
+        month_filter = {"months": sorted(months)}
+
+    def within(column: str):
+        if not month_filter:
+            return Q(**{f"{column}__isnull": False})
+        return Q(**{f"{column}__in": month_filter["months"]})
+
+    missing_month = TruncMonth("missing_accepted_on", output_field=DateField())
+    with_due = Q(status__in=DECIDED, due_date__isnull=False)
+    return [
+        _month_group(
+            facts.filter(within("received_month")), "r", F("received_month"), n1=Count("pk")
+        ),
+        _month_group(
+            facts.filter(within("accepted_month")),
+            "a",
+            F("accepted_month"),
+            decided_month=F("decided_month"),
+            n1=Count("pk"),
+            n2=Count("pk", filter=Q(status__in=DECIDED, decided_on__isnull=False)),
+        ),
+        _month_group(
+            facts.filter(within("decided_month")),
+            "d",
+            F("decided_month"),
+            n1=Count("pk", filter=Q(status=S.APPROVED)),
+            n2=Count("pk", filter=Q(status=S.REJECTED)),
+            n3=Count("pk", filter=Q(status=S.WITHDRAWN)),
+            n4=Count("pk", filter=with_due & Q(decided_on__lte=F("due_date"))),
+            n5=Count("pk", filter=with_due & Q(decided_on__lte=F("statutory_due_date"))),
+            n6=Count("pk", filter=with_due),
+            n7=Count("pk", filter=with_due & Q(decided_on__gt=F("due_date"))),
+            n8=Coalesce(
+                Sum("paused_working_days", filter=Q(status__in=DECIDED, accepted_on__isnull=False)),
+                _ZERO,
+            ),
+        ),
+        _month_group(
+            facts.filter(
+                within("decided_month"),
+                status__in=DECIDED,
+                accepted_on__isnull=False,
+                used__isnull=False,
+            ),
+            "w",
+            F("decided_month"),
+            used=F("used"),
+            promised=F("promised_limit_days"),
+            n1=Count("pk"),
+        ),
+        _month_group(
+            facts.annotate(missing_month=missing_month).filter(within("missing_month")),
+            "m",
+            F("missing_month"),
+            n1=Count("pk"),
+            n2=Count(
+                "pk",
+                filter=Q(
+                    materials_completed_on__isnull=False,
+                    materials_completed_on__lte=F("missing_due"),
+                    materials_pending=False,
+                ),
+            ),
+        ),
+    ]
+
+
+def refresh_months(cells=None) -> None:
+    """Rewrite the monthly rows of these cells ((departments, months); every row when None)
+    from the facts, in the caller's transaction. Refreshes queue on the table's lock, so a
+    cell is always recomputed from every committed fact."""
+    if cells is not None and (not cells[0] or not cells[1]):
+        return
+    table = connection.ops.quote_name(MonthFact._meta.db_table)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        rows = MonthFact.objects.all()
+        if cells is not None:
+            rows = rows.filter(department_id__in=sorted(cells[0]), period__in=sorted(cells[1]))
+        rows._raw_delete(rows.db)
+        quote = connection.ops.quote_name
+        columns = ", ".join(quote(c) for c in _MONTH_COLUMNS)
+        picked = ", ".join(f"q.{quote(name)}" for name in _MONTH_COLUMNS.values())
+        with connection.cursor() as cursor:
+            for query in _month_queries(cells):
+                compiled = _sql(query)
+                if compiled is None:
+                    continue
+                select, params = compiled
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT {picked} FROM ({select}) q",  # noqa: S608
+                    params,
+                )
+
+
 def rebuild() -> int:
     """Rewrite every row and mark the rollups built (the page reads them from then on)."""
     with transaction.atomic():
@@ -201,4 +366,5 @@ def rebuild() -> int:
             # A table rewritten whole gets fresh planner statistics at once.
             with connection.cursor() as cursor:
                 cursor.execute(f'ANALYZE "{ApprovalFact._meta.db_table}"')
+                cursor.execute(f'ANALYZE "{MonthFact._meta.db_table}"')
     return written

@@ -23,12 +23,12 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Case as SqlCase
 from django.db.models import (
+    BigIntegerField,
     CharField,
     Count,
     DateField,
@@ -44,15 +44,17 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models import Case as SqlCase
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
+from django.utils import timezone
 
 from meetings.models import ActionItem, Meeting
 from portal.models import Event
 from projects.models import Approval, ApprovalItem, Department, Project, Town, WorkingDay
 from supervision.models import Case, Rating
 
-from .models import ApprovalFact, RollupState
+from .models import ApprovalFact, MonthFact, RollupState
 
 S = Approval.Status
 DECIDED = (S.APPROVED, S.REJECTED)
@@ -521,24 +523,119 @@ def scoped_facts(scope: Scope) -> QuerySet:
 _NO_MONTH = Value(None, output_field=DateField())
 
 
-def _fact_queries(scope: Scope, parts: set[str]) -> QuerySet | None:
-    """The approvals, working-days and missing-materials figures from the rollups: one UNION
-    ALL of grouped branches over the narrow table (tag, department, month, n1..n8)."""
-    base = scoped_facts(scope)
-    start, end = scope.start, scope.end
+def full_months(start: date, end: date) -> tuple[date, date] | None:
+    """The first days of the first and last whole months in [start, end] (None: none)."""
+    first = start if start.day == 1 else _add_months(start.replace(day=1), 1)
+    after_end = end + timedelta(days=1)
+    last = end.replace(day=1) if after_end.day == 1 else _add_months(end.replace(day=1), -1)
+    return (first, last) if first <= last else None
+
+
+def _add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _window(start: date, end: date, months: tuple[date, date] | None):
+    """The dates of [start, end] outside its whole months, as a filter on a date column."""
+
+    def q(column: str) -> Q:
+        if months is None:
+            return Q(**{f"{column}__gte": start, f"{column}__lte": end})
+        head = Q(**{f"{column}__gte": start, f"{column}__lt": months[0]})
+        tail = Q(**{f"{column}__gte": _add_months(months[1], 1), f"{column}__lte": end})
+        return head | tail
+
+    return q
+
+
+def _month_fact_queries(scope: Scope, parts: set[str], months: tuple[date, date]) -> list:
+    """The whole months of the range from the monthly rows (`MonthFact`), shaped like the
+    branches of `_fact_queries` (several rows may share a department and month: they add)."""
+    rows = MonthFact.objects.order_by().filter(
+        _by_department(scope, "department_id"), period__gte=months[0], period__lte=months[1]
+    )
+    end = scope.end
+    # Accepted in these months and decided by the range's end: decided in an earlier month
+    # than the end's, or in the end's month when the range ends with it (the rest of that
+    # month comes from the facts, see `_fact_queries`).
+    end_month = end.replace(day=1)
+    if (end + timedelta(days=1)).day == 1:
+        decided_by_end = Q(decided_month__lte=end_month)
+    else:
+        decided_by_end = Q(decided_month__lt=end_month)
+
+    def total(n: int, **kwargs):
+        # Cast: PostgreSQL sums bigints as numeric, slow to read back by the thousand.
+        return Cast(Coalesce(Sum(f"c{n}", **kwargs), _ZERO), BigIntegerField())
+
     branches = []
     if "approvals" in parts:
+        branches.append(_branch(rows.filter(family="r"), "r", F("period"), n1=total(1)))
         branches.append(
             _branch(
-                base.filter(received_on__gte=start, received_on__lte=end),
-                "r",
-                F("received_month"),
-                n1=Count("pk"),
+                rows.filter(family="a"),
+                "a",
+                F("period"),
+                n1=total(1),
+                n2=total(2, filter=decided_by_end),
             )
         )
+        counts = {f"n{i}": total(i) for i in range(1, 9)}
+        branches.append(_branch(rows.filter(family="d"), "d", F("period"), **counts))
+    if "working_days" in parts:
+        branches.append(
+            rows.filter(family="w")
+            .annotate(
+                tag=Value("w", output_field=CharField()),
+                month=_NO_MONTH,
+                n1=F("used_days"),
+                n2=F("promised_days"),
+            )
+            .values("tag", "department_id", "month", "n1", "n2")
+            .annotate(n3=total(1), **{f"n{i}": _ZERO for i in range(4, 9)})
+            .values("tag", "department_id", "month", *[f"n{i}" for i in range(1, 9)])
+        )
+    if "missing" in parts:
+        branches.append(_branch(rows.filter(family="m"), "m", _NO_MONTH, n1=total(1), n2=total(2)))
+    return branches
+
+
+def _fact_queries(scope: Scope, parts: set[str]) -> QuerySet | None:
+    """The approvals, working-days and missing-materials figures from the rollups: one UNION
+    ALL of grouped branches (tag, department, month, n1..n8). Without a filter on item, town
+    or stage, the range's whole months come from the monthly rows and only the days at its
+    edges from the per-approval facts; otherwise every day from the facts."""
+    base = scoped_facts(scope)
+    start, end = scope.start, scope.end
+    months = None
+    if scope.item is None and scope.town is None and not scope.stage:
+        months = full_months(start, end)
+    within = _window(start, end, months)
+    branches = [] if months is None else _month_fact_queries(scope, parts, months)
+    if "approvals" in parts:
+        branches.append(
+            _branch(base.filter(within("received_on")), "r", F("received_month"), n1=Count("pk"))
+        )
+        if months is not None and (end + timedelta(days=1)).day != 1:
+            # Accepted in the whole months, decided in the end's partial month by the end.
+            branches.append(
+                _branch(
+                    base.filter(
+                        accepted_on__gte=months[0],
+                        accepted_on__lt=_add_months(months[1], 1),
+                        status__in=DECIDED,
+                        decided_on__gte=end.replace(day=1),
+                        decided_on__lte=end,
+                    ),
+                    "a",
+                    F("accepted_month"),
+                    n2=Count("pk"),
+                )
+            )
         branches.append(
             _branch(
-                base.filter(accepted_on__gte=start, accepted_on__lte=end),
+                base.filter(within("accepted_on")),
                 "a",
                 F("accepted_month"),
                 n1=Count("pk"),
@@ -548,7 +645,7 @@ def _fact_queries(scope: Scope, parts: set[str]) -> QuerySet | None:
         with_due = Q(status__in=DECIDED, due_date__isnull=False)
         branches.append(
             _branch(
-                base.filter(decided_on__gte=start, decided_on__lte=end),
+                base.filter(within("decided_on")),
                 "d",
                 F("decided_month"),
                 n1=Count("pk", filter=Q(status=S.APPROVED)),
@@ -569,9 +666,8 @@ def _fact_queries(scope: Scope, parts: set[str]) -> QuerySet | None:
         )
     if "working_days" in parts:
         decided = base.filter(
+            within("decided_on"),
             status__in=DECIDED,
-            decided_on__gte=start,
-            decided_on__lte=end,
             accepted_on__isnull=False,
             used__isnull=False,
         )
@@ -587,7 +683,7 @@ def _fact_queries(scope: Scope, parts: set[str]) -> QuerySet | None:
             .values("tag", "department_id", "month", *[f"n{i}" for i in range(1, 9)])
         )
     if "missing" in parts:
-        missing = base.filter(missing_accepted_on__gte=start, missing_accepted_on__lte=end)
+        missing = base.filter(within("missing_accepted_on"))
         branches.append(
             _branch(
                 missing,
@@ -609,6 +705,15 @@ def _fact_queries(scope: Scope, parts: set[str]) -> QuerySet | None:
     return branches[0].union(*branches[1:], all=True)
 
 
+def _during(scope: Scope, path: str) -> Q:
+    """Instants on the range's dates in the portal's time zone, as a plain range on the column
+    (the same rows as `__date` between the two, without converting every row's value)."""
+    zone = timezone.get_current_timezone()
+    first = datetime.combine(scope.start, time.min, tzinfo=zone)
+    after = datetime.combine(scope.end + timedelta(days=1), time.min, tzinfo=zone)
+    return Q(**{f"{path}__gte": first, f"{path}__lt": after})
+
+
 def _other_queries(scope: Scope, today: date) -> QuerySet:
     """Meetings by kind, action items, projects by stage, cases by kind and ratings by score:
     one UNION of (tag, key, n1..n4)."""
@@ -624,8 +729,7 @@ def _other_queries(scope: Scope, today: date) -> QuerySet:
             .values("tag", "key", *names)
         )
 
-    start, end = scope.start, scope.end
-    meetings = Meeting.objects.filter(start__date__gte=start, start__date__lte=end)
+    meetings = Meeting.objects.filter(_during(scope, "start"))
     meetings = meetings.filter(_by_department(scope, "departments__id"))
     meetings = _project_dimensions(meetings, scope, "projects", "projects__approvals__item_id")
     meeting_rows = shape(
@@ -636,9 +740,9 @@ def _other_queries(scope: Scope, today: date) -> QuerySet:
         n2=Count("id", distinct=True, filter=Q(status=Meeting.Status.SCHEDULED)),
         n3=Count("id", distinct=True, filter=Q(status=Meeting.Status.CANCELLED)),
     )
-    actions = ActionItem.objects.filter(
-        meeting__start__date__gte=start, meeting__start__date__lte=end
-    ).filter(_by_department(scope, "owner_department_id"))
+    actions = ActionItem.objects.filter(_during(scope, "meeting__start")).filter(
+        _by_department(scope, "owner_department_id")
+    )
     actions = _project_dimensions(actions, scope, "project", "project__approvals__item_id")
     action_rows = shape(
         actions,
@@ -661,7 +765,7 @@ def _other_queries(scope: Scope, today: date) -> QuerySet:
     if scope.town is not None:
         projects = projects.filter(town_id=scope.town)
     stage_rows = shape(projects, "stage", F("stage"), n1=Count("id"))
-    cases = Case.objects.filter(opened_at__date__gte=start, opened_at__date__lte=end)
+    cases = Case.objects.filter(_during(scope, "opened_at"))
     cases = cases.filter(_by_department(scope, "department_id"))
     cases = _project_dimensions(cases, scope, "project", "approval__item_id")
     answered = Q(answered_at__isnull=False)
@@ -688,7 +792,7 @@ def _other_queries(scope: Scope, today: date) -> QuerySet:
             ),
         ),
     )
-    ratings = Rating.objects.filter(at__date__gte=start, at__date__lte=end)
+    ratings = Rating.objects.filter(_during(scope, "at"))
     ratings = ratings.filter(_by_department(scope, "department_id"))
     ratings = _project_dimensions(ratings, scope, "project", "approval__item_id")
     rating_rows = shape(ratings, "rating", Cast("score", CharField()), n1=Count("id"))
@@ -704,12 +808,34 @@ def rollups_built() -> bool:
     return RollupState.objects.filter(pk=1).exists()
 
 
+def _plain_rows(query: QuerySet | None) -> list[dict]:
+    """A values() query's rows straight from the cursor: thousands of small rows without the
+    ORM's per-value converters (only the month needs one: SQLite returns it as text)."""
+    if query is None:
+        return []
+    try:
+        sql, params = query.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        month = row["month"]
+        if isinstance(month, str):
+            row["month"] = date.fromisoformat(month[:10])
+        elif isinstance(month, datetime):
+            row["month"] = month.date()
+    return rows
+
+
 def _rollup_rows(scope: Scope, parts: set[str]):
     """(approval rows, working-days rows, missing-materials counts) from the rollups."""
     approval_rows, days_rows = [], []
     missing = {"accepted": 0, "on_time": 0}
     query = _fact_queries(scope, parts)
-    for row in query if query is not None else ():
+    for row in _plain_rows(query):
         tag = row["tag"]
         if tag == "w":
             days_rows.append((row["department_id"], row["n1"], row["n2"], row["n3"]))

@@ -165,6 +165,33 @@ def test_cached_pages_read_no_table_and_the_cost_does_not_grow(
     assert page.count("<tr>") > 0
 
 
+def test_a_visitor_without_a_session_gets_the_whole_page_from_the_cache(
+    client, history, django_assert_num_queries
+):
+    first = client.get("/en/open/")
+    with django_assert_num_queries(0):
+        again = client.get("/en/open/")
+    assert again.status_code == 200 and again.content == first.content
+    # Each language and each month chosen is its own page.
+    chinese = client.get("/open/").content.decode()
+    assert "规划局" in chinese and "Planning bureau" not in chinese
+    month = client.get("/en/open/?month=2026-10").content
+    assert month != first.content
+    with django_assert_num_queries(0):
+        assert client.get("/en/open/?month=2026-10").content == month
+    # A made-up query string is answered with the default page (and not cached under it).
+    made_up = client.get("/en/open/?month=1999-01&x=1")
+    assert made_up.status_code == 200
+    # Signed in, the page is the person's own (their name, the log-out button), never the
+    # visitors' copy, and theirs is not cached for the next visitor.
+    client.force_login(history.staff)
+    signed_in = client.get("/en/open/").content.decode()
+    assert "Log out" in signed_in
+    client.logout()
+    client.cookies.clear()
+    assert "Log out" not in client.get("/en/open/").content.decode()
+
+
 def test_the_figures_are_short_lived_not_invalidated(client, history):
     """A change shows once the ten minutes have passed (the cache entry's lifetime)."""
     before = client.get("/en/open/data.json").json()
