@@ -128,7 +128,7 @@ def say(**fields) -> None:
 
 def result(sockets: list[Socket], t0: dict[str, float]) -> dict:
     latencies: dict[str, list[float]] = {key: [] for key in t0}
-    missing = unexpected = leaked = duplicates = 0
+    missing = unexpected = leaked = duplicates = notifications = 0
     closed: Counter[str] = Counter()
     other: Counter[str] = Counter()
     for socket in sockets:
@@ -141,7 +141,13 @@ def result(sockets: list[Socket], t0: dict[str, float]) -> dict:
                 missing += 1
             else:
                 latencies[key].append(round((arrived - start) * 1000, 2))
-        unexpected += sum(1 for key in socket.arrivals if key not in t0)
+        # The changes also notify people: the server sends those on each socket's own
+        # `user:<id>` stream (the only user stream it ever joins). They are counted apart, not
+        # as unexpected events.
+        extra = [key for key in socket.arrivals if key not in t0]
+        own = sum(1 for key in extra if key.startswith("user:"))
+        notifications += own
+        unexpected += len(extra) - own
         duplicates += socket.duplicates
         other.update(socket.other)
         if socket.closed_code is not None:
@@ -152,6 +158,7 @@ def result(sockets: list[Socket], t0: dict[str, float]) -> dict:
         "missing": missing,
         "duplicates": duplicates,
         "unexpected": unexpected,
+        "notifications": notifications,
         "leaked": leaked,
         "closed_by_server": dict(closed),
         "other_messages": dict(other),

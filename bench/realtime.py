@@ -459,6 +459,7 @@ class Outcome:
     missing: int = 0
     duplicates: int = 0
     unexpected: int = 0
+    notifications: int = 0  # events on the sockets' own `user:<id>` streams (notifications)
     leaked: int = 0
     late: int = 0
     no_commit_stamp: int = 0
@@ -1224,6 +1225,7 @@ async def scenario(
                 per_key.setdefault(key, []).extend(values)
             for name in ("missing", "duplicates", "unexpected", "leaked"):
                 setattr(outcome, name, getattr(outcome, name) + report[name])
+            outcome.notifications += report.get("notifications", 0)
             for code, n in report["closed_by_server"].items():
                 outcome.closed_by_server[code] = outcome.closed_by_server.get(code, 0) + n
             for kind, n in report["other_messages"].items():
@@ -1296,7 +1298,8 @@ def print_outcome(o: Outcome) -> None:
     print_table(("deliveries", "n", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms"), rows)
     print(
         f"missing {o.missing}, duplicates {o.duplicates}, unexpected {o.unexpected}, leaked "
-        f"{o.leaked}, late (> {LATE_SECONDS:.0f} s) {o.late}, changes failed {o.changes_failed}"
+        f"{o.leaked}, own notifications {o.notifications}, late (> {LATE_SECONDS:.0f} s) "
+        f"{o.late}, changes failed {o.changes_failed}"
         + (f", no commit stamp {o.no_commit_stamp}" if o.no_commit_stamp else "")
         + f"; waited {o.drain_seconds} s after the last change"
     )
