@@ -83,7 +83,7 @@ def can_reset(user, project: Project) -> bool:
         return False
     return (
         is_bureau_staff(user)
-        or user.has_perm("projects.act_for_enterprise", project)
+        or perms.acts_for_enterprise(user, project)
         or perms.is_enterprise_administrator(user, project.enterprise_id)
     )
 

@@ -138,6 +138,12 @@ def can_transition(user, approval: Approval, action: str) -> bool:
     )
 
 
+def acts_for_enterprise(user, project: Project) -> bool:
+    """A helper of this project, who acts on the project unit's behalf (the direct object
+    permission, read once per person and project)."""
+    return HELPER in roles_of(user) and "act_for_enterprise" in _helper_codenames(user, project)
+
+
 def can_upload_materials(user, project: Project) -> bool:
     """The project unit, a helper on its behalf, or staff."""
     return (
