@@ -112,6 +112,28 @@ def test_page_query_counts_are_constant_as_data_grows(client, world, role):
     assert [queries(client, url) for url in urls] == small
 
 
+@pytest.mark.parametrize("role", ["staff", "helper", "enterprise"])
+def test_the_project_page_reads_each_approval_table_once(client, world, role):
+    """The panels other apps add (ratings, cases, the enquiry code) reuse what the page holds:
+    a filter on the prefetched approvals would run the page's prefetches again, guardian's
+    checker two permission queries more."""
+    land = world.approval(world.own, "LAND")
+    for action in ("receive", "accept", "approve"):
+        approval_transition(actor=world.staff, approval_id=land.pk, action=action)
+    client.force_login(getattr(world, role))
+    url = f"/en/projects/{world.own.pk}/"
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        soup = BeautifulSoup(client.get(url).content, "html.parser")
+    sql = [q["sql"] for q in captured]
+    for table in ("projects_approvalmaterial", "projects_approvalpause", "projects_approval"):
+        rows_read = [q for q in sql if q.startswith(f'SELECT "{table}"."id"')]
+        assert len(rows_read) == 1, (table, rows_read)
+    assert not [q for q in sql if "projectgroupobjectpermission" in q]
+    if role == "enterprise":  # the decided approval is offered for rating
+        assert soup.select_one(f"#rating-approval-{land.pk}") is not None
+
+
 # --- /projects/<id>/ --------------------------------------------------------------------------
 
 
