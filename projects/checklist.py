@@ -44,7 +44,7 @@ STATUSES = {
 
 def latest_version(material: ApprovalMaterial) -> MaterialVersion | None:
     """The newest upload (versions are ordered newest first; prefetched on the pages)."""
-    versions = list(material.versions.all())
+    versions = material.version_list
     return max(versions, key=lambda v: v.number) if versions else None
 
 

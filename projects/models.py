@@ -403,6 +403,14 @@ class ApprovalMaterial(Bilingual):
     def is_missing(self) -> bool:
         return self.state in (self.State.MISSING, self.State.REQUESTED)
 
+    @property
+    def version_list(self) -> list:
+        """The versions, newest first: the list the project page prefetched
+        (`prefetched_versions`: a list per material, without the queryset Django builds per
+        material for a plain prefetch, a third of the page's query time) or read now."""
+        held = self.__dict__.get("prefetched_versions")
+        return held if held is not None else list(self.versions.all())
+
 
 class ApprovalPause(models.Model):
     """A stretch during which the file waited on the enterprise (补正): the clock stood still."""

@@ -347,7 +347,7 @@ def project_page_queryset(user, *, latest_versions_only: bool = False) -> QueryS
             .order_by("-number")
         )
     materials = ApprovalMaterial.objects.order_by("position", "id").prefetch_related(
-        Prefetch("versions", queryset=versions)
+        Prefetch("versions", queryset=versions, to_attr="prefetched_versions")
     )
     approvals = (
         Approval.objects.select_related("item", "department")
@@ -393,12 +393,12 @@ def still_needed_from_enterprise(project: Project) -> dict[str, list[dict[str, A
     urgent, to_apply = [], []
     for approval in project.approvals.all():
         if approval.status == Approval.Status.PENDING:
-            without_file = [m for m in approval.materials.all() if not m.versions.all()]
+            without_file = [m for m in approval.materials.all() if not m.version_list]
             if without_file:
                 to_apply.append({"approval": approval, "materials": without_file})
             continue
         for material in approval.materials.all():
-            versions = list(material.versions.all())
+            versions = material.version_list
             latest = versions[0] if versions else None
             reason = None
             fresh = (
