@@ -250,6 +250,7 @@ class _Days:
 
     def __init__(self, today: date):
         calendar = WorkingCalendar.load()
+        self.now = timezone.now()
         self.days, day = [today], today
         while len(self.days) < 40:
             day -= timedelta(days=1)
@@ -260,7 +261,9 @@ class _Days:
         return self.days[ago]
 
     def moment(self, ago: int, hour: int) -> datetime:
-        return timezone.make_aware(datetime.combine(self.days[ago], time(hour, 0)))
+        """That day at that hour, or now if that is still to come (seeded early in the
+        morning, today's steps happen as the demo is made, never in the future)."""
+        return min(timezone.make_aware(datetime.combine(self.days[ago], time(hour, 0))), self.now)
 
 
 def _context() -> dict[str, Any] | None:
