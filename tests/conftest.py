@@ -49,14 +49,18 @@ def in_memory_channel_layer(request, settings):
     from portal.site.live import hub
     from projects.clock import forget_calendar_copy
     from projects.forms import forget_filter_choices
+    from projects.history import forget_decided_stamp
 
     if request.node.get_closest_marker("integration") is None:
         settings.CHANNEL_LAYERS = IN_MEMORY_LAYER
-    # Each test has its own database: forget what the process learnt about the last one.
+    # Each test has its own database: forget what the process learnt about the last one; and
+    # a decision shows in the forecasts at once (in production within a minute).
+    settings.FORECAST_HISTORY_RECHECK_SECONDS = 0
     hub.readable.clear()
     hub.event_ids.clear()
     forget_calendar_copy()
     forget_filter_choices()
+    forget_decided_stamp()
     realtime._failed_at = 0.0
     yield
 

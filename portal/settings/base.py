@@ -247,6 +247,11 @@ if REDIS_URL:
 # --- Background work --------------------------------------------------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# How often a process re-counts the decided approvals to notice a new decision for the
+# forecasts' history (projects/history.py): a count over the whole table, once a minute rather
+# than on every project page and helper's list.
+FORECAST_HISTORY_RECHECK_SECONDS = int(os.environ.get("FORECAST_HISTORY_RECHECK_SECONDS", "60"))
+
 # --- Accounts and permissions ----------------------------------------------------------------
 AUTH_USER_MODEL = "portal.User"
 AUTHENTICATION_BACKENDS = [

@@ -173,6 +173,21 @@ def test_the_history_is_kept_until_a_decision_changes_it(cases, calendar):
     assert again.by_item[cases.x.pk].cases == 5 and fresh.by_item[cases.x.pk].cases == 6
 
 
+def test_in_production_the_decisions_are_recounted_once_a_minute(cases, calendar, settings):
+    """The count of decided approvals grows with the table: a process re-reads it at most every
+    FORECAST_HISTORY_RECHECK_SECONDS (60 by default), so a page asks nothing for it meanwhile."""
+    settings.FORECAST_HISTORY_RECHECK_SECONDS = 60
+    assert history.decided_history(calendar, through=THROUGH).by_item[cases.x.pk].cases == 5
+    decided_case(cases, cases.x, (2026, 11, 2), (2026, 11, 30))
+    with CaptureQueriesContext(connection) as within:
+        kept = history.decided_history(calendar, through=THROUGH)
+    assert len(within) == 0 and kept.by_item[cases.x.pk].cases == 5
+    history.forget_decided_stamp()  # as when the minute has passed
+    with CaptureQueriesContext(connection) as after:
+        fresh = history.decided_history(calendar, through=THROUGH)
+    assert len(after) == 2 and fresh.by_item[cases.x.pk].cases == 6
+
+
 def test_a_running_approval_uses_up_every_working_day_since_acceptance_with_history(
     cases, calendar
 ):
