@@ -22,13 +22,12 @@ from django.db.models import (
     IntegerField,
     Max,
     Q,
-    Sum,
     Value,
     When,
 )
 from django.db.models import Case as SqlCase
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Cast, TruncDate, TruncMonth
 from django.utils import timezone
 
 from portal.models import Event
@@ -36,7 +35,7 @@ from projects.models import Approval
 from projects.streams import project_stream
 
 from .models import ApprovalFact, MonthFact, RollupState
-from .statistics import _DAYS_SQL, DECIDED, S
+from .statistics import _DAYS_SQL, DECIDED, decided_counts, missing_counts
 
 # Events after which an approval's row may have changed (anything carrying its id).
 APPROVAL_EVENT_PREFIXES = ("approval.", "material.", "project.approval")
@@ -268,7 +267,6 @@ def _month_queries(cells) -> list:
         return Q(**{f"{column}__in": month_filter["months"]})
 
     missing_month = TruncMonth("missing_accepted_on", output_field=DateField())
-    with_due = Q(status__in=DECIDED, due_date__isnull=False)
     return [
         _month_group(
             facts.filter(within("received_month")), "r", F("received_month"), n1=Count("pk")
@@ -282,20 +280,7 @@ def _month_queries(cells) -> list:
             n2=Count("pk", filter=Q(status__in=DECIDED, decided_on__isnull=False)),
         ),
         _month_group(
-            facts.filter(within("decided_month")),
-            "d",
-            F("decided_month"),
-            n1=Count("pk", filter=Q(status=S.APPROVED)),
-            n2=Count("pk", filter=Q(status=S.REJECTED)),
-            n3=Count("pk", filter=Q(status=S.WITHDRAWN)),
-            n4=Count("pk", filter=with_due & Q(decided_on__lte=F("due_date"))),
-            n5=Count("pk", filter=with_due & Q(decided_on__lte=F("statutory_due_date"))),
-            n6=Count("pk", filter=with_due),
-            n7=Count("pk", filter=with_due & Q(decided_on__gt=F("due_date"))),
-            n8=Coalesce(
-                Sum("paused_working_days", filter=Q(status__in=DECIDED, accepted_on__isnull=False)),
-                _ZERO,
-            ),
+            facts.filter(within("decided_month")), "d", F("decided_month"), **decided_counts()
         ),
         _month_group(
             facts.filter(
@@ -314,15 +299,7 @@ def _month_queries(cells) -> list:
             facts.annotate(missing_month=missing_month).filter(within("missing_month")),
             "m",
             F("missing_month"),
-            n1=Count("pk"),
-            n2=Count(
-                "pk",
-                filter=Q(
-                    materials_completed_on__isnull=False,
-                    materials_completed_on__lte=F("missing_due"),
-                    materials_pending=False,
-                ),
-            ),
+            **missing_counts(),
         ),
     ]
 

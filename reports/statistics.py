@@ -374,22 +374,11 @@ def _approval_queries(scope: Scope) -> QuerySet:
         n1=Count("id"),
         n2=Count("id", filter=Q(status__in=DECIDED, decided_on__lte=end)),
     )
-    decided_with_due = Q(status__in=DECIDED, due_date__isnull=False)
     decided = _branch(
         base.filter(decided_on__gte=start, decided_on__lte=end),
         "d",
         TruncMonth("decided_on"),
-        n1=Count("id", filter=Q(status=S.APPROVED)),
-        n2=Count("id", filter=Q(status=S.REJECTED)),
-        n3=Count("id", filter=Q(status=S.WITHDRAWN)),
-        n4=Count("id", filter=decided_with_due & Q(decided_on__lte=F("due_date"))),
-        n5=Count("id", filter=decided_with_due & Q(decided_on__lte=F("statutory_due_date"))),
-        n6=Count("id", filter=decided_with_due),
-        n7=Count("id", filter=decided_with_due & Q(decided_on__gt=F("due_date"))),
-        n8=Coalesce(
-            Sum("paused_working_days", filter=Q(status__in=DECIDED, accepted_on__isnull=False)),
-            _ZERO,
-        ),
+        **decided_counts(),
     )
     return received.union(accepted, decided, all=True)
 
@@ -523,6 +512,43 @@ def scoped_facts(scope: Scope) -> QuerySet:
 _NO_MONTH = Value(None, output_field=DateField())
 
 
+def decided_counts() -> dict:
+    """The decided figures of a group of approvals or their facts (n1..n8 of the "d" rows):
+    approved, rejected, withdrawn, on time (promised, statutory), with a due date, late, working
+    days paused. One definition for the direct computation, the page's edge days and the
+    monthly rows (`reports.rollups`)."""
+    with_due = Q(status__in=DECIDED, due_date__isnull=False)
+    return {
+        "n1": Count("pk", filter=Q(status=S.APPROVED)),
+        "n2": Count("pk", filter=Q(status=S.REJECTED)),
+        "n3": Count("pk", filter=Q(status=S.WITHDRAWN)),
+        "n4": Count("pk", filter=with_due & Q(decided_on__lte=F("due_date"))),
+        "n5": Count("pk", filter=with_due & Q(decided_on__lte=F("statutory_due_date"))),
+        "n6": Count("pk", filter=with_due),
+        "n7": Count("pk", filter=with_due & Q(decided_on__gt=F("due_date"))),
+        "n8": Coalesce(
+            Sum("paused_working_days", filter=Q(status__in=DECIDED, accepted_on__isnull=False)),
+            _ZERO,
+        ),
+    }
+
+
+def missing_counts() -> dict:
+    """Accepted with materials missing (n1) and, of them, every one supplied by the date set
+    (n2), of a group of facts: the "m" rows, for the edge days and the monthly rows."""
+    return {
+        "n1": Count("pk"),
+        "n2": Count(
+            "pk",
+            filter=Q(
+                materials_completed_on__isnull=False,
+                materials_completed_on__lte=F("missing_due"),
+                materials_pending=False,
+            ),
+        ),
+    }
+
+
 def full_months(start: date, end: date) -> tuple[date, date] | None:
     """The first days of the first and last whole months in [start, end] (None: none)."""
     first = start if start.day == 1 else _add_months(start.replace(day=1), 1)
@@ -642,27 +668,8 @@ def _fact_queries(scope: Scope, parts: set[str]) -> QuerySet | None:
                 n2=Count("pk", filter=Q(status__in=DECIDED, decided_on__lte=end)),
             )
         )
-        with_due = Q(status__in=DECIDED, due_date__isnull=False)
         branches.append(
-            _branch(
-                base.filter(within("decided_on")),
-                "d",
-                F("decided_month"),
-                n1=Count("pk", filter=Q(status=S.APPROVED)),
-                n2=Count("pk", filter=Q(status=S.REJECTED)),
-                n3=Count("pk", filter=Q(status=S.WITHDRAWN)),
-                n4=Count("pk", filter=with_due & Q(decided_on__lte=F("due_date"))),
-                n5=Count("pk", filter=with_due & Q(decided_on__lte=F("statutory_due_date"))),
-                n6=Count("pk", filter=with_due),
-                n7=Count("pk", filter=with_due & Q(decided_on__gt=F("due_date"))),
-                n8=Coalesce(
-                    Sum(
-                        "paused_working_days",
-                        filter=Q(status__in=DECIDED, accepted_on__isnull=False),
-                    ),
-                    _ZERO,
-                ),
-            )
+            _branch(base.filter(within("decided_on")), "d", F("decided_month"), **decided_counts())
         )
     if "working_days" in parts:
         decided = base.filter(
@@ -684,22 +691,7 @@ def _fact_queries(scope: Scope, parts: set[str]) -> QuerySet | None:
         )
     if "missing" in parts:
         missing = base.filter(within("missing_accepted_on"))
-        branches.append(
-            _branch(
-                missing,
-                "m",
-                _NO_MONTH,
-                n1=Count("pk"),
-                n2=Count(
-                    "pk",
-                    filter=Q(
-                        materials_completed_on__isnull=False,
-                        materials_completed_on__lte=F("missing_due"),
-                        materials_pending=False,
-                    ),
-                ),
-            )
-        )
+        branches.append(_branch(missing, "m", _NO_MONTH, **missing_counts()))
     if not branches:
         return None
     return branches[0].union(*branches[1:], all=True)
