@@ -35,7 +35,7 @@ from projects.models import Approval
 from projects.streams import project_stream
 
 from .models import ApprovalFact, MonthFact, RollupState
-from .statistics import _DAYS_SQL, DECIDED, decided_counts, missing_counts
+from .statistics import _DAYS_SQL, _ZERO, DECIDED, decided_counts, missing_counts
 
 # Events after which an approval's row may have changed (anything carrying its id).
 APPROVAL_EVENT_PREFIXES = ("approval.", "material.", "project.approval")
@@ -223,7 +223,6 @@ _MONTH_COLUMNS = {
 # Typed nulls (a bare NULL in a subquery is text to PostgreSQL).
 _NULL_DATE = Cast(Value(None), DateField())
 _NULL_INT = Cast(Value(None), IntegerField())
-_ZERO = Value(0, output_field=IntegerField())
 
 
 def _cells(facts) -> tuple[set[int], set]:
