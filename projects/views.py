@@ -55,7 +55,9 @@ from .forms import (
     UploadForm,
 )
 from .history import projects_at_risk
+from .list_rows import project_rows_html
 from .models import Approval, Project
+from .page_rows import add_row_html
 from .panels import rendered_panels
 from .streams import MEMBERSHIP_EVENTS, localized
 from .transitions import TRANSITIONS
@@ -155,6 +157,7 @@ def project_list(request):
             "can_register": perms.can_manage_project(request.user),
             "today": today,
             "at_risk": at_risk,
+            "rows_html": project_rows_html(page),
         },
     )
 
@@ -300,6 +303,7 @@ def _project_page(request, project_id: int, *, refused=None, comment_form=None, 
     project, approvals, summaries, rows, calendar, today = _project_rows(
         request, project_id, refused=refused
     )
+    add_row_html(project, rows)
     still_needed = selectors.still_needed_from_enterprise(project)
     forecast = project_forecast(request.GET, project, approvals, summaries, today, calendar)
     what_if = forecast.get("what_if")
