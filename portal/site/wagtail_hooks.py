@@ -28,6 +28,16 @@ def accessibility_gaps_filled():
     return format_html('<script src="{}" defer></script>', static("portal/admin-a11y.js"))
 
 
+@hooks.register("insert_global_admin_js")
+def submit_waits_for_autosave():
+    """A publish or submit clicked while Wagtail's first autosave of a new page is on its way
+    made a second page; it now waits for the autosave (portal/static/portal/
+    admin-autosave-submit.js)."""
+    return format_html(
+        '<script src="{}" defer></script>', static("portal/admin-autosave-submit.js")
+    )
+
+
 @hooks.register("insert_global_admin_css")
 def contrast_fixed():
     """Wagtail's green buttons and success messages (#298d6f under white text, 4.09:1, and
