@@ -4,9 +4,10 @@ GROUP BY (projects.selectors.approval_counts) and say what the approvals themsel
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from projects.models import Approval
+from projects.api import SUMMARY_COLUMNS, _summary, _summary_of_row
+from projects.models import Approval, Project
 from projects.selectors import approval_counts, counts_of
 from projects.services import approval_transition
 from tests.projects import factories as f
@@ -64,3 +65,35 @@ def test_the_api_list_shows_them(client, busy):
     assert rows["MORE"]["next_due_date"] == (timezone.localdate() + timedelta(days=9)).isoformat()
     assert rows["LOGI"]["overdue"] == 1 and rows["LOGI"]["next_due_date"] is None
     assert rows["GLASS"]["overdue"] == 0
+
+
+def test_the_api_list_says_what_the_detail_says_of_each_project(client, busy):
+    """The list reads its projects as plain values (projects.api._summary_of_row): the same
+    names, references and people as the detail, which reads them through the models; with
+    a project without town or lead helper, and helpers named in each way a user can be."""
+    busy.helper.name, busy.helper.first_name, busy.helper.last_name = "", "Li", "Wei"
+    busy.helper.save()
+    busy.helper2.name = busy.helper2.first_name = busy.helper2.last_name = ""
+    busy.helper2.save()
+    busy.extra.name_en, busy.extra.lead_helper = "Another project", None
+    busy.extra.save()
+    busy.own.town = f.town("开发区")
+    busy.own.save()
+    client.force_login(busy.staff)
+    listed = client.get("/api/v1/projects").json()["items"]
+    assert len(listed) == 3
+    for row in listed:
+        detail = client.get(f"/api/v1/projects/{row['id']}")
+        shared = ("id", "code", "name", "enterprise", "stage", "town", "lead_helper")
+        assert {key: detail.json()[key] for key in shared} == {key: row[key] for key in shared}
+    by_code = {row["code"]: row for row in listed}
+    assert by_code["MORE"]["lead_helper"] is None and by_code["MORE"]["town"] is None
+    assert by_code["GLASS"]["lead_helper"] == {"username": "helper", "name": "Li Wei"}
+    assert by_code["LOGI"]["lead_helper"] == {"username": "helper2", "name": "helper2"}
+    assert by_code["GLASS"]["town"]["name"] == "开发区"
+    # The English names where there are some, as Bilingual.label picks them.
+    counts = approval_counts([busy.extra.pk], timezone.localdate())[busy.extra.pk]
+    row = Project.objects.filter(pk=busy.extra.pk).values(*SUMMARY_COLUMNS).get()
+    with translation.override("en"):
+        assert _summary_of_row(row, counts) == _summary(busy.extra, counts)
+        assert _summary_of_row(row, counts)["name"] == "Another project"
