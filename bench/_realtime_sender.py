@@ -55,9 +55,11 @@ def serve_service(actor_id: int) -> None:
             reply(error=f"{type(error).__name__}: {error}")
             continue
         t1 = time.time()
-        commits = _commit_clock.take()
+        # The change's own event, on its project's stream; the notifications it also sends
+        # (one event on each notified person's `user:<id>` stream) are not the change.
+        commits = [c for c in _commit_clock.take() if not c[0].startswith("user:")]
         if len(commits) != 1:
-            reply(error=f"expected one event from the change, got {len(commits)}")
+            reply(error=f"expected one project event from the change, got {len(commits)}")
             continue
         stream, seq, t0 = commits[0]
         reply(t0=t0, t1=t1, stream=stream, seq=seq)
