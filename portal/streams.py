@@ -223,6 +223,11 @@ def event_subject(name: str, data: dict[str, Any] | None) -> str:
         return ""
 
 
+def event_type_count() -> int:
+    """How many event types are registered (what a cache of `labels()` is keyed by)."""
+    return len(_registry.event_types)
+
+
 def labels() -> dict[str, str]:
     """Every event type's label in the active language: the live script's dictionary."""
     return {name: str(t.label) for name, t in _registry.event_types.items()}
