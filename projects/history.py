@@ -370,7 +370,8 @@ def projects_at_risk(
     history's cases when a decision changed them)."""
     if not sees_risk(user):
         return AtRisk(shown=False)
-    calendar = calendar or WorkingCalendar.load()
+    # A page's reading (nothing stored): the process's copy of the calendar, as clocks are read.
+    calendar = calendar or WorkingCalendar.current()
     history = decided_history(calendar, through=today)
     needs: dict[int, set[int]] = {}
     for item_id, prerequisite_id in ApprovalItem.prerequisites.through.objects.values_list(

@@ -173,7 +173,8 @@ def _queue_page(request, params, *, refused=None):
     """The queue for these filters; after a refused decision, with the typed form open."""
     if not may_use_queue(request.user):
         raise Http404
-    calendar, today = WorkingCalendar.load(), timezone.localdate()
+    # The process's copy of the calendar, as the project page reads clocks (no query while fresh).
+    calendar, today = WorkingCalendar.current(), timezone.localdate()
     form = QueueFilterForm(params or None)
     filters = form.cleaned_data if form.is_valid() else {}
     due_within = filters.get("due_within")
