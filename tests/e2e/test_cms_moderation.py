@@ -41,6 +41,23 @@ def admin_login(page, base: str, username: str) -> None:
     expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
+def choose_the_bureau(editor) -> None:
+    """The issuing authority, through Wagtail's snippet chooser."""
+    editor.locator("#id_issuing_authority-chooser [data-chooser-action-choose]").first.click()
+    editor.locator(".modal").get_by_role("link", name="区行政审批局").click()
+
+
+def submit_for_moderation(editor) -> None:
+    """A readable address (the Promote tab), then "Submit for moderation" from the footer."""
+    editor.locator("[role=tab]").nth(1).click()
+    editor.locator("#id_slug").fill("accept-now-notice")
+    editor.locator(
+        "footer [data-w-dropdown-target='toggle'], footer .dropdown-toggle"
+    ).first.click()
+    editor.locator("button[name='action-submit']").click()
+    expect(editor.locator(".messages")).to_contain_text(TITLE)
+
+
 def test_editor_submits_staff_approve_visitor_finds(live_server, new_page, portal, artifacts):
     base = live_server.url
 
@@ -50,18 +67,11 @@ def test_editor_submits_staff_approve_visitor_finds(live_server, new_page, porta
     editor.goto(f"{base}/admin/pages/{portal.pk}/add_subpage/")  # one allowed type: its form
     expect(editor).to_have_url(re.compile(r"/admin/pages/add/cms/policypage/"))
     editor.locator("#id_title").fill(TITLE)
-    editor.locator("#id_issuing_authority-chooser [data-chooser-action-choose]").first.click()
-    editor.locator(".modal").get_by_role("link", name="区行政审批局").click()
+    choose_the_bureau(editor)
     expect(editor.locator("#id_issuing_authority-chooser")).to_contain_text("区行政审批局")
     editor.locator("#id_document_number").fill("区审批发〔2026〕12号")
     editor.locator("#id_summary").fill("申请材料中仅缺少非要件材料的，先予受理，审批时限照常计算。")
-    editor.locator("[role=tab]").nth(1).click()  # the Promote tab: a readable address
-    editor.locator("#id_slug").fill("accept-now-notice")
-    editor.locator(
-        "footer [data-w-dropdown-target='toggle'], footer .dropdown-toggle"
-    ).first.click()
-    editor.locator("button[name='action-submit']").click()
-    expect(editor.locator(".messages")).to_contain_text(TITLE)
+    submit_for_moderation(editor)
     editor.screenshot(path=artifacts / "cms-editor-submitted.png", full_page=True)
 
     # Not public yet: nobody finds it.
@@ -107,8 +117,9 @@ def test_a_submit_while_the_first_autosave_is_on_its_way_makes_one_page(
     live_server, new_page, portal, monkeypatch
 ):
     """The editor submits right after typing, while Wagtail's first autosave of the new page
-    is still being answered (its answer held back five seconds here, as on a slow connection): one page,
-    submitted for moderation, with everything typed, not a draft and a second copy."""
+    is still being answered (its answer held back five seconds here, as on a slow
+    connection): one page, submitted for moderation, with everything typed, not a draft and a
+    second copy."""
     import threading
     import time
 
@@ -138,17 +149,10 @@ def test_a_submit_while_the_first_autosave_is_on_its_way_makes_one_page(
     # Wagtail takes the form as it is two seconds after loading as its unchanged state.
     editor.wait_for_timeout(2500)
     editor.locator("#id_title").fill(TITLE)
-    editor.locator("#id_issuing_authority-chooser [data-chooser-action-choose]").first.click()
-    editor.locator(".modal").get_by_role("link", name="区行政审批局").click()
+    choose_the_bureau(editor)
     editor.locator("#id_summary").fill("先予受理，补正后办结。")
     assert autosave_arrived.wait(15)  # the draft is made; its answer is on its way
-    editor.locator("[role=tab]").nth(1).click()
-    editor.locator("#id_slug").fill("accept-now-notice")
-    editor.locator(
-        "footer [data-w-dropdown-target='toggle'], footer .dropdown-toggle"
-    ).first.click()
-    editor.locator("button[name='action-submit']").click()
-    expect(editor.locator(".messages")).to_contain_text(TITLE)
+    submit_for_moderation(editor)
     assert autosave_answered.wait(10)
 
     pages = list(PolicyPage.objects.filter(title=TITLE))
