@@ -7,6 +7,7 @@ class CmsConfig(AppConfig):
     verbose_name = _("Public pages")
 
     def ready(self):
-        from . import signals
+        from . import signals, visitor_cache
 
         signals.connect()
+        visitor_cache.connect()

@@ -45,6 +45,7 @@ IN_MEMORY_LAYER = {
 @pytest.fixture(autouse=True)
 def in_memory_channel_layer(request, settings):
     """Unit tests use the in-memory layer; integration tests talk to the configured Redis."""
+    from cms.visitor_cache import forget_visitor_pages
     from portal import realtime
     from portal.site.live import hub
     from projects.clock import forget_calendar_copy
@@ -61,6 +62,7 @@ def in_memory_channel_layer(request, settings):
     forget_calendar_copy()
     forget_filter_choices()
     forget_decided_stamp()
+    forget_visitor_pages()  # a visitor's page cached from another test's database
     realtime._failed_at = 0.0
     yield
 

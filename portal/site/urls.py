@@ -2,7 +2,7 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
@@ -10,6 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views as cms_views
 from cms.feeds import UpdatesFeed
+from cms.visitor_cache import cached_for_visitors
 from meetings import views as meeting_views
 from portal.accounts import QueuedPasswordResetForm
 from projects import views as project_views
@@ -17,6 +18,8 @@ from projects import views as project_views
 from . import two_factor_views
 from .api import api
 from .views import PortalLoginView, csp_report, healthz, lockouts, token_revoke
+
+cached_serve = cached_for_visitors(wagtail_views.serve)
 
 # Machine routes: never language-prefixed.
 urlpatterns = [
@@ -95,12 +98,14 @@ urlpatterns += i18n_patterns(
     path("", include("portal.site.notification_views")),
     # The public portal (cms): guides from the catalogue, search, feeds; the policy library is
     # a Wagtail page, named here for the navigation.
-    path("policies/", wagtail_views.serve, {"path": "policies/"}, name="policy_index"),
-    path("guide/", cms_views.guide_index, name="guide_index"),
-    path("guide/<str:code>/", cms_views.guide_detail, name="guide_detail"),
+    path("policies/", cached_serve, {"path": "policies/"}, name="policy_index"),
+    path("guide/", cached_for_visitors(cms_views.guide_index), name="guide_index"),
+    path("guide/<str:code>/", cached_for_visitors(cms_views.guide_detail), name="guide_detail"),
     path("search/", cms_views.search, name="search"),
     path("feeds/<slug:kind>/", UpdatesFeed(), name="cms_feed"),
-    # Wagtail's page tree is last: it catches every other path.
+    # Wagtail's page tree is last: it catches every other path (a visitor's page from the
+    # cache, cms/visitor_cache.py); then Wagtail's own routes (its password and login forms).
+    re_path(r"^(?!_util/)" + wagtail_urls.serve_pattern[1:], cached_serve, name="wagtail_serve"),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

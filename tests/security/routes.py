@@ -480,6 +480,9 @@ ROUTES: dict[str, list[Probe]] = {
         _get("project:view", objects=("own", "other"))
     ],
     "^((?:[\\w\\-]+/)*)$": [_get("public", path="/", statuses={"ok": (200, 404)})],
+    # The same page tree, visitors' pages from the cache (cms/visitor_cache.py); Wagtail's own
+    # pattern above then serves only its _util/ routes' neighbours.
+    "^(?!_util/)((?:[\\w\\-]+/)*)$": [_get("public", path="/", statuses={"ok": (200, 404)})],
 }
 
 # Values for placeholders that are not object ids.

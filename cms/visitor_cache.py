@@ -1,0 +1,133 @@
+"""The public pages as a visitor without an account sees them, kept whole in the cache.
+
+The home page, the policy pages and library, news, interpretations and the approval guides
+are the same for every visitor without a session in a language on a day; they are rendered
+once and read from the cache (shared by every process when Redis is there) until something
+they show changes: publishing, unpublishing, moving or deleting a page, editing an issuing
+authority or the approval catalogue purge every cached page at once (a generation number
+the entries carry), and an entry lives at most `VISITOR_PAGE_SECONDS` anyway (the home page's
+links to the figures, a release's new templates).
+
+Never cached: a signed-in person's page (or anyone's with a session or pending messages), a
+request with a query string (filters, paging: made-up strings cannot fill the cache), any
+answer but a plain 200, and a page that set a cookie or asked for a CSRF token (a form).
+"""
+
+from __future__ import annotations
+
+import time
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.http import HttpResponse
+from django.utils import timezone, translation
+from wagtail.models import Page
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+GENERATION_KEY = "cms:visitor-pages:generation"
+VISITOR_PAGE_SECONDS = 600
+
+
+def _release() -> str:
+    """The static files' manifest hash: a cached page never links to a stylesheet or script
+    of an earlier release that is gone."""
+    return getattr(staticfiles_storage, "manifest_hash", "") or "-"
+
+
+def visitor_key(request) -> str | None:
+    """The cache key of this request's page if it is a visitor's plain page, else None."""
+    if request.method not in ("GET", "HEAD") or request.META.get("QUERY_STRING"):
+        return None
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
+        return None
+    return (
+        f"cms:visitor-page:{_release()}:{translation.get_language()}:"
+        f"{timezone.localdate():%Y-%m-%d}:{request.path}"
+    )
+
+
+def _cacheable(request, response) -> bool:
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        and "private" not in response.get("Cache-Control", "")
+    )
+
+
+def cached_for_visitors(view):
+    """A view whose plain answer to a visitor is kept whole (see the module's docstring)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        key = visitor_key(request)
+        if key is None:
+            return view(request, *args, **kwargs)
+        found = cache.get_many([GENERATION_KEY, key])
+        generation, entry = found.get(GENERATION_KEY), found.get(key)
+        if generation is None:  # never set, or evicted: every entry is of unknown age
+            generation, entry = _new_generation(), None
+        if entry is not None and entry[0] == generation:
+            return HttpResponse(entry[2], content_type=entry[1])
+        response = view(request, *args, **kwargs)
+        if hasattr(response, "render") and callable(response.render):
+            response = response.render()  # a TemplateResponse (Wagtail's serve): render it now
+        if _cacheable(request, response):
+            entry = (generation, response["Content-Type"], response.content)
+            cache.set(key, entry, VISITOR_PAGE_SECONDS)
+        return response
+
+    return wrapper
+
+
+def _new_generation() -> int:
+    """A generation no entry has: the time in microseconds (kept if another process set one
+    first)."""
+    cache.add(GENERATION_KEY, time.time_ns() // 1000, None)
+    return cache.get(GENERATION_KEY, 0)
+
+
+def forget_visitor_pages(**kwargs) -> None:
+    """Every cached visitor page is stale from now on (their generation is behind)."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # not set (or evicted): a new one, which no entry has
+        _new_generation()
+
+
+def _changed(**kwargs) -> None:
+    """At once, and again when the change commits: a page rendered by another process between
+    the two (from the data before the commit) is not kept."""
+    forget_visitor_pages()
+    transaction.on_commit(forget_visitor_pages)
+
+
+def _page_deleted(sender, instance, **kwargs) -> None:
+    if isinstance(instance, Page):
+        _changed()
+
+
+def connect() -> None:
+    """Purge on every change a visitor's page can show (cms.apps.CmsConfig.ready)."""
+    from projects.models import ApprovalItem, Department, ItemMaterial
+
+    from .models import IssuingAuthority
+
+    uid = "cms-visitor-pages"
+    page_published.connect(_changed, dispatch_uid=f"{uid}-published")
+    page_unpublished.connect(_changed, dispatch_uid=f"{uid}-unpublished")
+    post_page_move.connect(_changed, dispatch_uid=f"{uid}-moved")
+    post_delete.connect(_page_deleted, dispatch_uid=f"{uid}-deleted")
+    for model in (IssuingAuthority, ApprovalItem, ItemMaterial, Department):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}-{model}-s")
+        post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}-{model}-d")
+    m2m_changed.connect(
+        _changed,
+        sender=ApprovalItem.prerequisites.through,
+        dispatch_uid=f"{uid}-prerequisites",
+    )
