@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from .models import Approval, Project
 
@@ -32,15 +32,15 @@ def project_rows_html(projects: Iterable) -> SafeString:
     """One `<tr>` per project, prepared by `projects.views.project_list` (by_status, overdue,
     upcoming, readiness); every value from the database is escaped."""
     labels = {
-        key: escape(gettext(text))
+        key: escape(text)
         for key, text in (
-            ("project", "Project"),
-            ("stage", "Stage"),
-            ("approvals", "Approvals"),
-            ("overdue", "Overdue"),
-            ("next_due", "Next due"),
-            ("lead_helper", "Lead helper"),
-            ("at_risk", "at risk"),
+            ("project", gettext_lazy("Project")),
+            ("stage", gettext_lazy("Stage")),
+            ("approvals", gettext_lazy("Approvals")),
+            ("overdue", gettext_lazy("Overdue")),
+            ("next_due", gettext_lazy("Next due")),
+            ("lead_helper", gettext_lazy("Lead helper")),
+            ("at_risk", gettext_lazy("at risk")),
         )
     }
     statuses = {value: escape(label) for value, label in Approval.Status.choices}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext, pgettext
+from django.utils.translation import gettext, gettext_lazy, ngettext, pgettext
 
 from .presentation import BALL_LABELS, COLOUR_LABELS
 
@@ -24,18 +24,18 @@ def _day(value, pattern: str = "%Y-%m-%d") -> str:
 def _labels() -> dict[str, str]:
     """The column labels a phone shows beside each cell, escaped once per page."""
     return {
-        key: escape(gettext(text))
+        key: escape(text)
         for key, text in (
-            ("item", "Approval item"),
-            ("department", "Department"),
-            ("status", "Status"),
-            ("ball", "Ball with"),
-            ("days", "Working days used / left"),
-            ("due", "Due (promised / statutory)"),
-            ("missing", "Missing materials"),
-            ("paused", "clock paused"),
-            ("action", "action for you"),
-            ("open_card", "Open this approval's checklist and actions"),
+            ("item", gettext_lazy("Approval item")),
+            ("department", gettext_lazy("Department")),
+            ("status", gettext_lazy("Status")),
+            ("ball", gettext_lazy("Ball with")),
+            ("days", gettext_lazy("Working days used / left")),
+            ("due", gettext_lazy("Due (promised / statutory)")),
+            ("missing", gettext_lazy("Missing materials")),
+            ("paused", gettext_lazy("clock paused")),
+            ("action", gettext_lazy("action for you")),
+            ("open_card", gettext_lazy("Open this approval's checklist and actions")),
         )
     }
 
