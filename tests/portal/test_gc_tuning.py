@@ -23,10 +23,12 @@ def test_settling_freezes_the_start_up_heap_and_raises_the_thresholds(fresh_coll
     assert gc_tuning.settle_heap() is True
     assert gc.get_freeze_count() > 10_000  # Django and the apps, loaded by the test run
     assert gc.get_threshold() == gc_tuning.THRESHOLDS
-    # A second call (another import of the ASGI module) changes nothing.
+    # A second call (another import of the ASGI module) freezes nothing more. (A frozen object
+    # can still be freed meanwhile, by its reference count, on another thread of the run: the
+    # count may go down, never up.)
     frozen = gc.get_freeze_count()
     assert gc_tuning.settle_heap() is False
-    assert gc.get_freeze_count() == frozen
+    assert gc.get_freeze_count() <= frozen
 
 
 def test_cycles_made_after_settling_are_still_collected(fresh_collector):
