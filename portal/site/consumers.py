@@ -174,7 +174,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if seq > head:  # the client knows more than the log: it must reload
             await self.send_json({"type": "resync", "stream": stream})
             return
-        self.cursors[stream] = seq
+        # Never backwards: events this connection sent before the resume arrived (a signal or
+        # the poller got there first) are on their way to the client already.
+        self.cursors[stream] = max(seq, self.cursors.get(stream, seq))
         await self._read_log(stream)
 
     # --- from the channel layer and the poller ------------------------------------------

@@ -83,6 +83,18 @@ async def test_resume_after_a_seq_gives_exactly_the_missing_ones(world):
     await ws.disconnect()
 
 
+async def test_a_resume_arriving_after_the_connection_sent_newer_events_repeats_none(world):
+    """After a reconnection the client's resume can reach the server after a signal did (the
+    server sent seq 2 on the new connection first): seq 2 is not sent again."""
+    await act(actor=world.officer, approval_id=world.approval.pk, action="receive")  # seq 2
+    ws = await open_socket(world.helper)
+    await act(actor=world.officer, approval_id=world.approval.pk, action="accept")  # seq 3
+    assert [e["seq"] for e in await events(ws, 1)] == [3]
+    await ws.send_json_to({"type": "resume", "after": {world.public: 2}})
+    await nothing_more(ws)
+    await ws.disconnect()
+
+
 async def test_a_cursor_ahead_of_the_log_or_unreadable_gets_a_resync(world):
     ws = await open_socket(world.ent_user)
     await ws.send_json_to(
