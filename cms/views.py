@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import groupby
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -109,8 +110,36 @@ def _page_hit(page, terms) -> dict:
     }
 
 
+SEARCH_CACHE_MAX_QUERY = 40  # longer questions are rarely asked twice: answered afresh
+_SEARCH_TYPES = {"", *(key for key, _label in SearchForm.TYPES)}
+
+
+def search_cache_query(request) -> str | None:
+    """The search's parameters in one canonical form when a visitor's answer may be kept in
+    the cache (cms.visitor_cache): only `q` (1-40 characters), `type` (a known tab), `year`
+    (four digits) and `page` (1-999), each at most once; anything else is answered afresh, so
+    made-up query strings cannot fill the cache."""
+    params = request.GET
+    if not params.keys() <= {"q", "type", "year", "page"}:
+        return None
+    if any(len(params.getlist(name)) > 1 for name in params):
+        return None
+    q, kind = params.get("q", ""), params.get("type", "")
+    year, page = params.get("year", ""), params.get("page", "")
+    if not 0 < len(q.strip()) <= SEARCH_CACHE_MAX_QUERY or kind not in _SEARCH_TYPES:
+        return None
+    if year and not (len(year) == 4 and year.isascii() and year.isdigit()):
+        return None
+    if page and not (page.isascii() and page.isdigit() and 1 <= int(page) <= 999):
+        return None
+    return urlencode({"q": q, "type": kind, "year": year, "page": page})
+
+
 def search(request):
-    """Policies, interpretations, news (Wagtail's index) and guides (the catalogue) at once."""
+    """Policies, interpretations, news (Wagtail's index) and guides (the catalogue) at once.
+
+    A visitor's plain search is answered from the cache when asked again (portal/site/urls.py
+    wraps it with cms.visitor_cache, keyed by search_cache_query)."""
     locale = Locale.get_active()
     form = SearchForm(request.GET or None, years=_years(locale))
     values = form.values()

@@ -3,19 +3,25 @@
 The home page, the policy pages and library, news, interpretations and the approval guides
 are the same for every visitor without a session in a language on a day; they are rendered
 once and read from the cache (shared by every process when Redis is there) until something
-they show changes: publishing, unpublishing, moving or deleting a page, editing an issuing
-authority or the approval catalogue purge every cached page at once (a generation number
-the entries carry), and an entry lives at most `VISITOR_PAGE_SECONDS` anyway (the home page's
-links to the figures, a release's new templates).
+they show changes: publishing, unpublishing, moving or deleting a page, setting or lifting a
+page's privacy, editing an issuing authority or the approval catalogue purge every cached
+page at once (a generation number the entries carry), and an entry lives at most
+`VISITOR_PAGE_SECONDS` anyway (the home page's links to the figures, a release's new
+templates).
 
 Never cached: a signed-in person's page (or anyone's with a session or pending messages), a
-request with a query string (filters, paging: made-up strings cannot fill the cache), any
-answer but a plain 200, and a page that set a cookie or asked for a CSRF token (a form).
+request with a query string (filters, paging: made-up strings cannot fill the cache) except
+where the view names the parameters it reads and their sane values (the search: a visitor's
+common question, "审批", is answered from the cache; anything else in its query string is
+answered afresh), any answer but a plain 200, and a page that set a cookie or asked for a CSRF
+token (a form).
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
+from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
@@ -25,7 +31,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpResponse
 from django.utils import timezone, translation
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 GENERATION_KEY = "cms:visitor-pages:generation"
@@ -38,15 +44,28 @@ def _release() -> str:
     return getattr(staticfiles_storage, "manifest_hash", "") or "-"
 
 
-def visitor_key(request) -> str | None:
-    """The cache key of this request's page if it is a visitor's plain page, else None."""
-    if request.method not in ("GET", "HEAD") or request.META.get("QUERY_STRING"):
+QueryKey = Callable[[object], "str | None"]
+
+
+def visitor_key(request, query: QueryKey | None = None) -> str | None:
+    """The cache key of this request's page if it is a visitor's plain page, else None.
+
+    `query`, for a view that reads a query string: the request's parameters written in one
+    canonical form, or None when they are not all known and sane (then the page is not kept)."""
+    if request.method not in ("GET", "HEAD"):
         return None
     if settings.SESSION_COOKIE_NAME in request.COOKIES or "messages" in request.COOKIES:
         return None
+    asked = ""
+    if request.META.get("QUERY_STRING"):
+        asked = query(request) if query is not None else None
+        if asked is None:
+            return None
+        # Hashed: a query string can be long and hold any character; a key must not.
+        asked = "?" + hashlib.sha256(asked.encode()).hexdigest()[:32]
     return (
         f"cms:visitor-page:{_release()}:{translation.get_language()}:"
-        f"{timezone.localdate():%Y-%m-%d}:{request.path}"
+        f"{timezone.localdate():%Y-%m-%d}:{request.path}{asked}"
     )
 
 
@@ -60,12 +79,13 @@ def _cacheable(request, response) -> bool:
     )
 
 
-def cached_for_visitors(view):
-    """A view whose plain answer to a visitor is kept whole (see the module's docstring)."""
+def cached_for_visitors(view, *, query: QueryKey | None = None):
+    """A view whose plain answer to a visitor is kept whole (see the module's docstring);
+    `query` as in visitor_key."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        key = visitor_key(request)
+        key = visitor_key(request, query)
         if key is None:
             return view(request, *args, **kwargs)
         found = cache.get_many([GENERATION_KEY, key])
@@ -123,7 +143,8 @@ def connect() -> None:
     page_unpublished.connect(_changed, dispatch_uid=f"{uid}-unpublished")
     post_page_move.connect(_changed, dispatch_uid=f"{uid}-moved")
     post_delete.connect(_page_deleted, dispatch_uid=f"{uid}-deleted")
-    for model in (IssuingAuthority, ApprovalItem, ItemMaterial, Department):
+    # A page made private (password, signed-in people, groups) leaves the cache at once.
+    for model in (IssuingAuthority, ApprovalItem, ItemMaterial, Department, PageViewRestriction):
         post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}-{model}-s")
         post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}-{model}-d")
     m2m_changed.connect(

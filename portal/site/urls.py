@@ -101,7 +101,11 @@ urlpatterns += i18n_patterns(
     path("policies/", cached_serve, {"path": "policies/"}, name="policy_index"),
     path("guide/", cached_for_visitors(cms_views.guide_index), name="guide_index"),
     path("guide/<str:code>/", cached_for_visitors(cms_views.guide_detail), name="guide_detail"),
-    path("search/", cms_views.search, name="search"),
+    path(
+        "search/",
+        cached_for_visitors(cms_views.search, query=cms_views.search_cache_query),
+        name="search",
+    ),
     path("feeds/<slug:kind>/", UpdatesFeed(), name="cms_feed"),
     # Wagtail's page tree is last: it catches every other path (a visitor's page from the
     # cache, cms/visitor_cache.py); then Wagtail's own routes (its password and login forms).

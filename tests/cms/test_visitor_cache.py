@@ -76,3 +76,54 @@ def test_signed_in_people_and_filtered_requests_are_never_served_from_it(client,
     for url in ("/policies/?status=in_force", "/policies/?page=1", "/?utm=x"):
         visit(client, url)
         assert visit(client, url)[1] > 0, url
+
+
+def test_a_visitors_search_is_answered_from_the_cache_until_a_publish(client, site, policies):
+    url = "/search/?q=容缺"
+    first, queries = visit(client, url)
+    assert queries > 0 and site["policy"].url in first
+    assert visit(client, url) == (first, 0)
+    # Another tab, year or page of the same question is its own page.
+    assert visit(client, url + "&type=guide")[1] > 0
+    # A new policy that matches shows at once, and a catalogue change too.
+    added = b.policy(policies, "后补材料清单", body="容缺。")
+    assert added.url in visit(client, url)[0]
+    site["item"].name = "规划许可容缺"
+    site["item"].save()
+    assert "/guide/PLAN-01/" in visit(client, url + "&type=guide")[0]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=容缺&utm=x",  # a parameter the search does not read
+        "q=容缺&q=审批",  # twice
+        "q=" + "容" * 41,  # longer than a question asked twice
+        "q=",  # nothing asked
+        "q=容缺&type=other",
+        "q=容缺&year=20x6",
+        "q=容缺&page=0",
+        "q=容缺&page=1000",
+    ],
+)
+def test_a_search_with_anything_unusual_is_answered_afresh(client, site, query):
+    visit(client, "/search/?" + query)
+    assert visit(client, "/search/?" + query)[1] > 0
+
+
+def test_a_signed_in_persons_search_is_never_from_the_cache(client, site):
+    visit(client, "/search/?q=容缺")
+    client.force_login(f.user("staff", "staff"))
+    assert visit(client, "/search/?q=容缺")[1] > 0
+
+
+def test_a_page_made_private_leaves_the_cache_at_once(client, site):
+    from wagtail.models import PageViewRestriction
+
+    policy = site["policy"]
+    assert "先予受理" in visit(client, policy.url)[0]
+    PageViewRestriction.objects.create(
+        page=policy, restriction_type=PageViewRestriction.PASSWORD, password="s3cret-pass"
+    )
+    response = client.get(policy.url)
+    assert "先予受理" not in response.content.decode()
