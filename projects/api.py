@@ -242,12 +242,16 @@ def _summaries(request, page: list[dict]) -> list[dict]:
     return [_summary_of_row(row, counts[row["id"]]) for row in page]
 
 
+def _summary_rows(queryset):
+    return queryset.values(*SUMMARY_COLUMNS)
+
+
 @router.get(
     "/projects",
     response={200: list[ProjectSummary], **problems(401, 422)},
     summary="Projects visible to the caller",
 )
-@paginate(limit_offset(50, 200), shape=_summaries)
+@paginate(limit_offset(50, 200), shape=_summaries, rows=_summary_rows)
 def list_projects(request, filters: Query[ProjectFilters]):
     queryset = filter_projects(
         projects_visible_to(request.user),
@@ -256,9 +260,9 @@ def list_projects(request, filters: Query[ProjectFilters]):
         department=filters.department,
         q=filters.q,
     )
-    # The summaries count the page's approvals in SQL (_summaries): no approval objects, and
-    # the projects are read as the values a summary shows.
-    return queryset.values(*SUMMARY_COLUMNS).order_by("-registered_at", "-id")
+    # Counted as it is (no joins); the page's projects are read as the values a summary
+    # shows (_summary_rows), and their approvals counted in SQL (_summaries): no objects.
+    return queryset.order_by("-registered_at", "-id")
 
 
 @router.get(
