@@ -17,6 +17,7 @@ each ratio taken within its pass. Prints figures; never asserts on time.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from datetime import date, timedelta
 from pathlib import Path
@@ -47,6 +48,20 @@ BASELINE = "minimal view, anonymous (baseline)"
 STAFF_BASELINE = "minimal view, staff (baseline)"
 FRAME = "base.html around nothing"
 STAFF_HOME = "GET / (home, staff)"
+SEARCH_AFRESH = "GET /search/?q=审批, not cached"
+
+
+def _search_afresh(client, request):
+    """The same search, each time a question the visitors' cache has not seen: another page
+    number (1-999, each its own cache entry; past the last page the search shows its last
+    page, so every request does the whole search). 998 numbers: enough for 4 runs of the
+    default 200 requests and their warm-up; more would read some from the cache."""
+    numbers = itertools.count(2)
+
+    def call():
+        return request(client, f"/search/?q=审批&page={next(numbers) % 998 + 2}")()
+
+    return call
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,6 +137,7 @@ def main() -> None:
         return call
 
     calls = {label: request(client, url) for label, (client, url) in urls.items()}
+    calls[SEARCH_AFRESH] = _search_afresh(anonymous, request)
     small = {label: count_queries(call)[0] for label, call in calls.items()}
     demo_policies = PolicyPage.objects.filter(locale__language_code="zh-hans").count()
 

@@ -21,6 +21,7 @@ from .forms import GuideFilterForm, SearchForm
 from .guides import active_items, guide_item, policies_for_item, search_guides
 from .models import InterpretationPage, NewsPage, PolicyPage, paginate
 from .search import excerpt, highlight, query_terms
+from .visitor_cache import kept_while_unchanged
 
 # --- approval guides -------------------------------------------------------------------------
 
@@ -82,11 +83,17 @@ DATE_FIELDS = {PolicyPage: "published_on", InterpretationPage: "published_on", N
 
 
 def _years(locale: Locale) -> list[int]:
-    years: set[int] = set()
-    for model, field in DATE_FIELDS.items():
-        dates = model.objects.live().filter(locale=locale).order_by().dates(field, "year")
-        years |= {d.year for d in dates}
-    return sorted(years, reverse=True)
+    """The years with a published page (the search's year filter): three queries, kept until
+    the next publish (cms.visitor_cache)."""
+
+    def compute() -> list[int]:
+        years: set[int] = set()
+        for model, field in DATE_FIELDS.items():
+            dates = model.objects.live().filter(locale=locale).order_by().dates(field, "year")
+            years |= {d.year for d in dates}
+        return sorted(years, reverse=True)
+
+    return kept_while_unchanged(f"search-years:{locale.pk}", compute)
 
 
 def _ids_in_year(year: int, locale: Locale) -> list[int]:
@@ -182,7 +189,11 @@ def search(request):
             context["guides"] = paginate(request, [] if year else guides)
         else:
             typed = pages.type(SEARCH_TYPES[kind]) if kind else pages
-            results = paginate(request, typed.specific().search(query, operator="and"))
+            found = typed.specific().search(query, operator="and")
+            # The facet above counted the same pages: the paginator needs no count query of
+            # its own (modelsearch keeps a count it was given in `_count_cache`).
+            found._count_cache = counts[kind] if kind else sum(facet.values())
+            results = paginate(request, found)
             context["results"] = results
             context["hits"] = [_page_hit(page, terms) for page in results]
             if not kind and not year and results.number == 1:

@@ -105,6 +105,21 @@ def cached_for_visitors(view, *, query: QueryKey | None = None):
     return wrapper
 
 
+def kept_while_unchanged(key: str, compute: Callable[[], object]) -> object:
+    """`compute()`, kept in the cache until the next purge (or VISITOR_PAGE_SECONDS): for
+    small derived facts of the published pages and the catalogue that every visitor's page
+    would otherwise read afresh (the search's list of years)."""
+    found = cache.get_many([GENERATION_KEY, f"cms:kept:{key}"])
+    generation, entry = found.get(GENERATION_KEY), found.get(f"cms:kept:{key}")
+    if generation is None:
+        generation, entry = _new_generation(), None
+    if entry is not None and entry[0] == generation:
+        return entry[1]
+    value = compute()
+    cache.set(f"cms:kept:{key}", (generation, value), VISITOR_PAGE_SECONDS)
+    return value
+
+
 def _new_generation() -> int:
     """A generation no entry has: the time in microseconds (kept if another process set one
     first)."""

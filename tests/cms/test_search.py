@@ -360,3 +360,22 @@ def test_search_results_page_through_every_match_once_best_first(client, policie
         seen += [a.get_text() for a in page.select(".search-hit h2 a")]
     assert len(seen) == len(set(seen)) == 24
     assert seen[0] == "审批制度改革方案"  # the only title with the word
+
+
+def test_every_tab_pages_through_exactly_what_its_count_says(client, policies, news_index):
+    """The pages' count comes from the tabs' facet (no second count query): the "All" tab and
+    each type's tab list every match once, over exactly as many pages as the count says."""
+    for n in range(13):
+        b.policy(policies, f"政策{n:02d}", summary="审批")
+    for n in range(9):
+        b.news(news_index, f"新闻{n:02d}", body="审批")
+    for kind, expected in (("", 22), ("policy", 13), ("news", 9)):
+        seen = []
+        for number in (1, 2, 3, 4):
+            page = soup(client.get(f"/search/?q=审批&type={kind}&page={number}"))
+            hits = [a.get_text() for a in page.select(".search-hit h2 a")]
+            if number > -(-expected // 10):  # past the last page: the last page again
+                assert hits == seen[-len(hits) :]
+                continue
+            seen += hits
+        assert len(seen) == len(set(seen)) == expected, kind

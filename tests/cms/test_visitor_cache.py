@@ -127,3 +127,19 @@ def test_a_page_made_private_leaves_the_cache_at_once(client, site):
     )
     response = client.get(policy.url)
     assert "先予受理" not in response.content.decode()
+
+
+def test_the_search_years_are_kept_until_a_publish(client, site, policies):
+    from datetime import date
+
+    def years_queries() -> tuple[str, int]:
+        with CaptureQueriesContext(connection) as captured:
+            page = client.get("/search/?q=容缺").content.decode()
+        return page, sum('"datefield"' in q["sql"] for q in captured.captured_queries)
+
+    client.force_login(f.user("staff", "staff"))  # a signed-in person: the page itself afresh
+    assert years_queries()[1] == 3  # one per page type
+    again, queries = years_queries()
+    assert queries == 0 and 'value="2019"' not in again
+    b.policy(policies, "旧政策", published_on=date(2019, 5, 1))
+    assert 'value="2019"' in visit(client, "/search/?q=容缺")[0]
