@@ -23,8 +23,10 @@ from django.db import connection
 from django.utils.encoding import force_str
 from modelsearch.index import AutocompleteField, RelatedFields, SearchField
 from modelsearch.query import And, Boost, MatchAll, Not, Or, Phrase, PlainText
+from wagtail.models import Page
 
 from .search import is_chinese, query_terms, segment_for_index
+from .visitor_cache import visitor_pages_changed
 
 TITLE_WEIGHT = 20.0
 
@@ -182,6 +184,10 @@ class SegmentingIndexMixin:
                 fields_by_class[type(obj)] = [_segmented_field(f) for f in obj.get_search_fields()]
             wrapped.append(_SegmentedObject(obj, fields_by_class[type(obj)]))
         result = super().add_items(model, wrapped)
+        if wrapped and issubclass(model, Page):
+            # The worker indexes a page after its publish purged the visitors' cache: a search
+            # a visitor made in between (without the new page) must not stay cached.
+            visitor_pages_changed()
         if wrapped and model.get_search_fields() and not any(obj.asked for obj in wrapped):
             # Upstream indexed the objects without asking them for their fields: the text went in
             # unsegmented and Chinese searches would quietly find nothing. Fail instead.

@@ -135,16 +135,17 @@ def forget_visitor_pages(**kwargs) -> None:
         _new_generation()
 
 
-def _changed(**kwargs) -> None:
-    """At once, and again when the change commits: a page rendered by another process between
-    the two (from the data before the commit) is not kept."""
+def visitor_pages_changed(**kwargs) -> None:
+    """Something a visitor's page shows changed: purge at once, and again when the change
+    commits (a page rendered by another process between the two, from the data before the
+    commit, is not kept)."""
     forget_visitor_pages()
     transaction.on_commit(forget_visitor_pages)
 
 
 def _page_deleted(sender, instance, **kwargs) -> None:
     if isinstance(instance, Page):
-        _changed()
+        visitor_pages_changed()
 
 
 def connect() -> None:
@@ -154,16 +155,16 @@ def connect() -> None:
     from .models import IssuingAuthority
 
     uid = "cms-visitor-pages"
-    page_published.connect(_changed, dispatch_uid=f"{uid}-published")
-    page_unpublished.connect(_changed, dispatch_uid=f"{uid}-unpublished")
-    post_page_move.connect(_changed, dispatch_uid=f"{uid}-moved")
+    page_published.connect(visitor_pages_changed, dispatch_uid=f"{uid}-published")
+    page_unpublished.connect(visitor_pages_changed, dispatch_uid=f"{uid}-unpublished")
+    post_page_move.connect(visitor_pages_changed, dispatch_uid=f"{uid}-moved")
     post_delete.connect(_page_deleted, dispatch_uid=f"{uid}-deleted")
     # A page made private (password, signed-in people, groups) leaves the cache at once.
     for model in (IssuingAuthority, ApprovalItem, ItemMaterial, Department, PageViewRestriction):
-        post_save.connect(_changed, sender=model, dispatch_uid=f"{uid}-{model}-s")
-        post_delete.connect(_changed, sender=model, dispatch_uid=f"{uid}-{model}-d")
+        post_save.connect(visitor_pages_changed, sender=model, dispatch_uid=f"{uid}-{model}-s")
+        post_delete.connect(visitor_pages_changed, sender=model, dispatch_uid=f"{uid}-{model}-d")
     m2m_changed.connect(
-        _changed,
+        visitor_pages_changed,
         sender=ApprovalItem.prerequisites.through,
         dispatch_uid=f"{uid}-prerequisites",
     )

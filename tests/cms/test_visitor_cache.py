@@ -143,3 +143,15 @@ def test_the_search_years_are_kept_until_a_publish(client, site, policies):
     assert queries == 0 and 'value="2019"' not in again
     b.policy(policies, "旧政策", published_on=date(2019, 5, 1))
     assert 'value="2019"' in visit(client, "/search/?q=容缺")[0]
+
+
+def test_the_worker_indexing_a_page_purges_the_visitors_searches(client, site):
+    """A publish purges at once, but the worker indexes the page afterwards: a search made in
+    between (without the page) must not be kept once the index has it."""
+    from modelsearch import index
+
+    url = "/search/?q=容缺"
+    visit(client, url)
+    assert visit(client, url)[1] == 0
+    index.insert_or_update_object(site["policy"])
+    assert visit(client, url)[1] > 0
