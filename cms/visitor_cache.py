@@ -13,8 +13,9 @@ Never cached: a signed-in person's page (or anyone's with a session or pending m
 request with a query string (filters, paging: made-up strings cannot fill the cache) except
 where the view names the parameters it reads and their sane values (the search: a visitor's
 common question, "审批", is answered from the cache; anything else in its query string is
-answered afresh), any answer but a plain 200, and a page that set a cookie or asked for a CSRF
-token (a form).
+answered afresh; and at most QUERY_ENTRIES_PER_STRETCH such answers are kept per ten minutes,
+so new questions asked without end cannot grow the cache), any answer but a plain 200, and a
+page that set a cookie or asked for a CSRF token (a form).
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 GENERATION_KEY = "cms:visitor-pages:generation"
 VISITOR_PAGE_SECONDS = 600
+# Pages kept for query strings (searches) per stretch of VISITOR_PAGE_SECONDS: ~13 KB each.
+QUERY_ENTRIES_PER_STRETCH = 1000
 
 
 def _release() -> str:
@@ -97,12 +100,31 @@ def cached_for_visitors(view, *, query: QueryKey | None = None):
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
             response = response.render()  # a TemplateResponse (Wagtail's serve): render it now
-        if _cacheable(request, response):
+        asked = bool(request.META.get("QUERY_STRING"))
+        if _cacheable(request, response) and (not asked or _within_budget()):
             entry = (generation, response["Content-Type"], response.content)
             cache.set(key, entry, VISITOR_PAGE_SECONDS)
         return response
 
     return wrapper
+
+
+def budget_key() -> str:
+    """The counter of query-string answers kept in this stretch of VISITOR_PAGE_SECONDS."""
+    return f"cms:visitor-queries:{int(time.time() // VISITOR_PAGE_SECONDS)}"
+
+
+def _within_budget() -> bool:
+    """Whether one more answer to a query string may be kept in this stretch of
+    VISITOR_PAGE_SECONDS: at most QUERY_ENTRIES_PER_STRETCH (a robot asking a new question
+    every moment cannot grow the cache, which Redis shares with the channel layer, beyond
+    about that many pages per stretch; the common questions are kept long before)."""
+    counter = budget_key()
+    cache.add(counter, 0, 2 * VISITOR_PAGE_SECONDS)
+    try:
+        return cache.incr(counter) <= QUERY_ENTRIES_PER_STRETCH
+    except ValueError:  # evicted between the two: count afresh
+        return False
 
 
 def kept_while_unchanged(key: str, compute: Callable[[], object]) -> object:

@@ -45,7 +45,7 @@ IN_MEMORY_LAYER = {
 @pytest.fixture(autouse=True)
 def in_memory_channel_layer(request, settings):
     """Unit tests use the in-memory layer; integration tests talk to the configured Redis."""
-    from cms.visitor_cache import forget_visitor_pages
+    from cms.visitor_cache import budget_key, cache, forget_visitor_pages
     from portal import realtime
     from portal.site.live import hub
     from projects.clock import forget_calendar_copy
@@ -63,6 +63,7 @@ def in_memory_channel_layer(request, settings):
     forget_filter_choices()
     forget_decided_stamp()
     forget_visitor_pages()  # a visitor's page cached from another test's database
+    cache.delete(budget_key())  # and the searches other tests had kept
     realtime._failed_at = 0.0
     yield
 

@@ -155,3 +155,18 @@ def test_the_worker_indexing_a_page_purges_the_visitors_searches(client, site):
     assert visit(client, url)[1] == 0
     index.insert_or_update_object(site["policy"])
     assert visit(client, url)[1] > 0
+
+
+def test_only_so_many_searches_are_kept_in_ten_minutes(client, site, monkeypatch):
+    """New questions asked without end cannot grow the cache: past the stretch's budget a
+    search is answered (the same page) but not kept; the plain pages still are."""
+    from cms import visitor_cache
+
+    monkeypatch.setattr(visitor_cache, "QUERY_ENTRIES_PER_STRETCH", 2)
+    for q in ("容缺", "受理"):
+        visit(client, f"/search/?q={q}")
+        assert visit(client, f"/search/?q={q}")[1] == 0, q
+    page, queries = visit(client, "/search/?q=办法")
+    assert queries > 0 and visit(client, "/search/?q=办法") == (page, queries)
+    visit(client, "/guide/")
+    assert visit(client, "/guide/")[1] == 0
