@@ -59,6 +59,7 @@ def in_memory_channel_layer(request, settings):
     settings.FORECAST_HISTORY_RECHECK_SECONDS = 0
     hub.readable.clear()
     hub.event_ids.clear()
+    hub.heads_seen.clear()
     forget_calendar_copy()
     forget_filter_choices()
     forget_decided_stamp()

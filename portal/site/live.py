@@ -46,6 +46,9 @@ class LiveHub:
         self._pending: dict[tuple, asyncio.Future] = {}
         self._generations: dict[int, int] = {}  # user id -> times their rights changed
         self._behind: set[asyncio.Task] = set()  # decisions made again behind an answer
+        # stream -> last seq, as the last poll read them: a poll hands its consumers only the
+        # streams that moved since (see poll_once).
+        self.heads_seen: dict[str, int] = {}
 
     async def _single_flight(self, key: tuple, compute):
         """Run `compute()` once for concurrent callers with the same key."""
@@ -163,14 +166,29 @@ class LiveHub:
                 logger.warning("live poll failed", exc_info=True)
 
     async def poll_once(self, since):
-        """Let every local consumer catch up on the streams that moved since `since`."""
+        """Let every local consumer catch up on the streams that moved since `since`.
+
+        The heads are read with a lookback (a transaction stamps its head before it commits,
+        so a late commit shows up with an older stamp), which returns the same streams on
+        every tick for LIVE_POLL_LOOKBACK seconds; only those whose seq differs from the last
+        poll's reading go to the consumers. Handing every consumer every head of the window
+        on every tick cost hundreds of thousands of checks per tick with 500 sockets and a
+        change a second (each change moves its project's stream and its notified people's),
+        on the event loop that delivers the signals (bench/realtime.py --city). When a
+        consumer fails to catch up, the next tick offers the same streams again."""
         now = timezone.now()
-        # Look back a little: a transaction stamps its head before it commits.
         heads = await _moved_heads(since - timedelta(seconds=settings.LIVE_POLL_LOOKBACK))
-        if heads:
-            for consumer in list(self.consumers):
-                with contextlib.suppress(Exception):
-                    await consumer.catch_up_heads(heads)
+        moved = {s: seq for s, seq in heads.items() if self.heads_seen.get(s) != seq}
+        caught_up = True
+        for done, consumer in enumerate(list(self.consumers) if moved else (), start=1):
+            try:
+                await consumer.catch_up_heads(moved)
+            except Exception:  # noqa: BLE001 - one socket's failure must not stop the others
+                caught_up = False
+            if done % 100 == 0:
+                await asyncio.sleep(0)  # let the signals waiting meanwhile go out
+        if caught_up:
+            self.heads_seen = heads
         return now
 
     # --- the Redis watcher ----------------------------------------------------------------
