@@ -1,7 +1,8 @@
 """The log poller hands its consumers only the streams that moved since its last reading
 (portal.site.live.LiveHub.poll_once): the lookback window returns the same heads for half a
 minute, and every socket checking each of them on every tick kept the event loop that
-delivers the signals busy (bench/realtime.py --city)."""
+delivers the signals busy (bench/realtime.py --city). And a message for a socket whose client
+has just closed it is dropped without ending the consumer in an error."""
 
 from django.utils import timezone
 
@@ -56,3 +57,30 @@ async def test_each_move_is_offered_once_and_again_after_a_consumer_failed(monke
     heads["user:5"] = 2
     await hub.poll_once(since)
     assert first.offered[-1] == {"user:5": 2}
+
+
+async def test_a_message_for_a_socket_the_client_just_closed_is_dropped_quietly():
+    from autobahn.exception import Disconnected
+
+    from portal.site.consumers import quiet_after_close
+
+    sent = []
+
+    async def open_socket(message):
+        sent.append(message)
+
+    async def closing_socket(message):
+        raise Disconnected("Attempt to send on a closed protocol")
+
+    async def broken_server(message):
+        raise ValueError("not a websocket message")
+
+    await quiet_after_close(open_socket)({"type": "websocket.send", "text": "{}"})
+    assert sent == [{"type": "websocket.send", "text": "{}"}]
+    await quiet_after_close(closing_socket)({"type": "websocket.send", "text": "{}"})
+    try:
+        await quiet_after_close(broken_server)({"type": "websocket.send"})
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("any other error still ends the consumer")
