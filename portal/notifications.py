@@ -36,7 +36,7 @@ from django_tasks import task
 from . import mail, streams
 from .events import emit, emit_many, replaying_history, user_stream
 from .models import DigestRun, Event, Notification, NotificationPreference, User
-from .roles import ROLE_GROUPS, STAFF
+from .roles import STAFF, fill_roles
 
 logger = logging.getLogger(__name__)
 
@@ -187,15 +187,6 @@ def emails_immediately(user_ids: Iterable[int], reason: str) -> set[int]:
 # --- Writing: inside emit ------------------------------------------------------------------------
 
 
-def _with_roles(users: list[User]) -> None:
-    """Set each user's roles from prefetched groups (roles_of then asks nothing)."""
-    for user in users:
-        roles = {ROLE_GROUPS[g.name] for g in user.groups.all() if g.name in ROLE_GROUPS}
-        if user.is_superuser:
-            roles.add(STAFF)
-        user._portal_roles = frozenset(roles)
-
-
 def _texts(row: Event, languages: Iterable[str]) -> dict[str, str]:
     texts = {}
     for language in languages:
@@ -232,7 +223,7 @@ def _write(row: Event, *, quiet: bool) -> list[Notification]:
     if not reasons:
         return []
     users = list(User.objects.filter(pk__in=reasons, is_active=True).prefetch_related("groups"))
-    _with_roles(users)
+    fill_roles(users)
     # Staff read most streams by their role; the others are asked in one batch per stream.
     free = streams.staff_reads_without_query(row.stream)
     by_role = {user.pk for user in users if free and STAFF in user._portal_roles}

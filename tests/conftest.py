@@ -60,6 +60,8 @@ def in_memory_channel_layer(request, settings):
     hub.readable.clear()
     hub.event_ids.clear()
     hub.heads_seen.clear()
+    hub._batches.clear()
+    hub._deciding.clear()
     forget_calendar_copy()
     forget_filter_choices()
     forget_decided_stamp()

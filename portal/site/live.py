@@ -23,7 +23,8 @@ from django.conf import settings
 from django.utils import timezone
 
 from portal.models import Event, StreamHead, User
-from portal.streams import stream_readable
+from portal.roles import fill_roles
+from portal.streams import readers_among
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,9 @@ class LiveHub:
         self.readable: dict[tuple[int, str], tuple[bool, float, float]] = {}
         self.event_ids: dict[tuple[str, int], int] = {}  # (stream, seq) -> event id
         self._pending: dict[tuple, asyncio.Future] = {}
+        # stream -> the users whose access to it is being decided together (see _batched).
+        self._batches: dict[str, _Batch] = {}
+        self._deciding: set[tuple[int, str]] = set()
         self._generations: dict[int, int] = {}  # user id -> times their rights changed
         self._behind: set[asyncio.Task] = set()  # decisions made again behind an answer
         # stream -> last seq, as the last poll read them: a poll hands its consumers only the
@@ -94,9 +98,11 @@ class LiveHub:
         user_id, stream = key
         generation = self._generations.get(user_id, 0)
         started = asyncio.get_running_loop().time()
-        allowed = await self._single_flight(
-            ("readable", user_id, stream), lambda: _stream_readable(user_id, stream)
-        )
+        self._deciding.add(key)
+        try:
+            allowed = await self._batched(stream, user_id)
+        finally:
+            self._deciding.discard(key)
         # Not if the user's rights changed while this was being decided.
         if self._generations.get(user_id, 0) == generation:
             if len(self.readable) > 100_000:
@@ -105,8 +111,39 @@ class LiveHub:
             self.readable[key] = (allowed, started + again, started + ttl)
         return allowed
 
+    async def _batched(self, stream: str, user_id: int) -> bool:
+        """Whether this user may read the stream, decided together with every other user
+        asked about the same stream within BATCH_SECONDS: a signal reaches hundreds of
+        sockets at once, and one decision per user and stream (a fresh user, their roles,
+        enterprises, departments and grants: four or five queries each, on the process's one
+        database thread) was more than half of daphne's CPU with 2,000 sockets
+        (bench/realtime.py --city, py-spy); a batch costs a fixed few queries
+        (portal.streams.readers_among, as the notification fan-out asks)."""
+        loop = asyncio.get_running_loop()
+        batch = self._batches.get(stream)
+        if batch is None or batch.readers.get_loop() is not loop:  # none, or a gone loop's
+            batch = self._batches[stream] = _Batch()
+            batch.task = loop.create_task(self._run_batch(stream, batch))
+        batch.user_ids.add(user_id)
+        readers = await asyncio.shield(batch.readers)
+        return user_id in readers
+
+    async def _run_batch(self, stream: str, batch: _Batch) -> None:
+        try:
+            await asyncio.sleep(BATCH_SECONDS)  # the other sockets hearing the same signal
+        finally:
+            if self._batches.get(stream) is batch:
+                del self._batches[stream]  # who asks from now on starts the next batch
+        try:
+            batch.readers.set_result(await _readers_of(stream, sorted(batch.user_ids)))
+        except BaseException as error:
+            batch.readers.set_exception(error)
+            batch.readers.exception()  # retrieved: no "never retrieved" warning
+            if isinstance(error, asyncio.CancelledError):
+                raise
+
     def _decide_behind(self, key: tuple[int, str], ttl: float) -> None:
-        if ("readable", *key) in self._pending:
+        if key in self._deciding:
             return
         task = asyncio.get_running_loop().create_task(self._decide(key, ttl))
         self._behind.add(task)
@@ -227,11 +264,24 @@ def _redis_state() -> str:
         return "down"
 
 
+BATCH_SECONDS = 0.005
+
+
+class _Batch:
+    """The users whose access to one stream is decided in one go, and the answer."""
+
+    def __init__(self):
+        self.user_ids: set[int] = set()
+        self.readers: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.task: asyncio.Task | None = None
+
+
 @database_sync_to_async
-def _stream_readable(user_id: int, stream: str) -> bool:
-    # A fresh user each time: rights and activity as they are now.
-    user = User.objects.filter(pk=user_id).first()
-    return user is not None and stream_readable(user, stream)
+def _readers_of(stream: str, user_ids: list[int]) -> set[int]:
+    # Fresh users each time: rights and activity as they are now (inactive ones read nothing).
+    users = list(User.objects.filter(pk__in=user_ids).prefetch_related("groups"))
+    fill_roles(users)
+    return readers_among(users, stream)
 
 
 @database_sync_to_async

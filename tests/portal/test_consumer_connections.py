@@ -68,7 +68,7 @@ def test_the_consumer_and_its_hub_read_the_database_only_through_database_sync_t
         assert plain == [], f"{module.__name__} uses plain sync_to_async"
         assert re.findall(r"to_thread\((\w+)", source) in ([], ["_redis_state"])
     readers = [consumers._last_event_id, consumers._head, consumers._events]
-    readers += [live._stream_readable, live._event_id, live._moved_heads]
+    readers += [live._readers_of, live._event_id, live._moved_heads]
     assert all(isinstance(reader, DatabaseSyncToAsync) for reader in readers)
 
 

@@ -250,3 +250,28 @@ async def test_a_resume_naming_too_many_streams_is_refused_at_once(world):
     got = [await ws.receive_json_from(timeout=5) for _ in range(2)]
     assert {m["type"] for m in got} == {"resync"}
     await ws.disconnect()
+
+
+def test_the_hubs_batch_decides_as_each_persons_own_check(world):
+    """The hub decides many users' access to a stream in one batch (live._readers_of): the
+    same answers as each person's own check, for every role, inactive people and the
+    internal stream, whatever the batch's size."""
+    from asgiref.sync import async_to_sync
+
+    from portal.site import live
+    from portal.streams import stream_readable
+
+    gone = f.user("gone", "staff")
+    gone.is_active = False
+    gone.save()
+    stranger = f.user("stranger", "enterprise")
+    f.enterprise([stranger])
+    users = [world.staff, world.helper, world.helper2, world.officer, world.ent_user]
+    users += [gone, stranger]
+    for stream in (world.public, world.internal, f"project:{world.project.pk + 999}"):
+        expected = {user.pk for user in users if stream_readable(user, stream)}
+        for some in (users, users[:2], users[3:4]):
+            readers = async_to_sync(live._readers_of)(stream, [user.pk for user in some])
+            assert readers == expected & {user.pk for user in some}, (stream, len(some))
+    assert world.ent_user.pk in async_to_sync(live._readers_of)(world.public, [world.ent_user.pk])
+    assert not async_to_sync(live._readers_of)(world.internal, [world.ent_user.pk, gone.pk])

@@ -18,14 +18,22 @@ def hub(monkeypatch):
     hub.asked = []
     hub.gate = None  # an asyncio.Event that holds decisions back while unset
 
-    async def decide(user_id, stream):
-        hub.asked.append((user_id, stream))
+    hub.batches = []  # (stream, user ids) of each batch asked of the "database"
+
+    async def readers_of(stream, user_ids):
+        hub.batches.append((stream, list(user_ids)))
+        hub.asked += [(user_id, stream) for user_id in user_ids]
         if hub.gate is not None:
             await hub.gate.wait()
-        return hub.answers.get((user_id, stream), False)
+        return {user_id for user_id in user_ids if hub.answers.get((user_id, stream), False)}
 
-    monkeypatch.setattr(live, "_stream_readable", decide)
+    monkeypatch.setattr(live, "_readers_of", readers_of)
     return hub
+
+
+async def settle():
+    """Let the batches collected meanwhile be asked (each waits BATCH_SECONDS first)."""
+    await asyncio.sleep(live.BATCH_SECONDS * 2)
 
 
 def age(hub, key, seconds):
@@ -52,10 +60,10 @@ async def test_a_decision_due_again_is_answered_at_once_and_renewed_behind(hub):
     hub.answers[key] = False  # the rights changed, without a user-stream event
     hub.gate = asyncio.Event()
     assert await hub.may_read(*key, TTL) is True  # the old answer, without waiting
-    await asyncio.sleep(0)
+    await settle()
     assert len(hub.asked) == 2  # ... and a new decision under way
     assert await hub.may_read(*key, TTL) is True  # still the old one meanwhile, no second
-    await asyncio.sleep(0)
+    await settle()
     assert len(hub.asked) == 2
     hub.gate.set()
     await asyncio.gather(*hub._behind)
@@ -78,7 +86,7 @@ async def test_a_change_of_rights_during_a_decision_is_not_overwritten_by_it(hub
     hub.answers[key] = True
     hub.gate = asyncio.Event()
     pending = asyncio.ensure_future(hub.may_read(*key, TTL))
-    await asyncio.sleep(0)
+    await settle()
     hub.forget_user(1)  # e.g. removed from the project while the query ran
     hub.gate.set()
     assert await pending is True  # that caller asked before the change
@@ -95,3 +103,17 @@ async def test_forgetting_a_user_forgets_only_theirs(hub):
     hub.forget_user(1)
     assert (1, "project:7") not in hub.readable
     assert (2, "project:7") in hub.readable
+
+
+async def test_the_sockets_of_many_users_hearing_one_signal_are_decided_in_one_batch(hub):
+    """A signal reaches hundreds of sockets at once: their users' access to the stream is
+    decided in one batch (a fixed few queries), not once per user; a user asking after the
+    batch was asked starts the next one."""
+    for user in range(1, 41, 2):
+        hub.answers[(user, "project:7")] = True
+    results = await asyncio.gather(*(hub.may_read(user, "project:7", TTL) for user in range(1, 41)))
+    assert results == [user % 2 == 1 for user in range(1, 41)]
+    assert hub.batches == [("project:7", list(range(1, 41)))]
+    # Another stream, another batch; a decision already made asks nothing.
+    await asyncio.gather(hub.may_read(1, "project:8", TTL), hub.may_read(2, "project:7", TTL))
+    assert hub.batches[1:] == [("project:8", [1])]
