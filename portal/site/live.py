@@ -31,6 +31,11 @@ logger = logging.getLogger(__name__)
 CLOSE_RECONNECT = 4503  # "please reconnect and resume": the server lost its subscriptions
 
 
+# How long a batch of access decisions collects users before asking (see LiveHub._batched).
+BATCH_SECONDS = 0.005
+BEHIND_BATCH_SECONDS = 1.0
+
+
 class LiveHub:
     """The consumers of this process, the poller and the watcher (started on first use)."""
 
@@ -45,8 +50,8 @@ class LiveHub:
         self.readable: dict[tuple[int, str], tuple[bool, float, float]] = {}
         self.event_ids: dict[tuple[str, int], int] = {}  # (stream, seq) -> event id
         self._pending: dict[tuple, asyncio.Future] = {}
-        # stream -> the users whose access to it is being decided together (see _batched).
-        self._batches: dict[str, _Batch] = {}
+        # (stream, window) -> the users whose access to it is decided together (_batched).
+        self._batches: dict[tuple[str, float], _Batch] = {}
         self._deciding: set[tuple[int, str]] = set()
         self._generations: dict[int, int] = {}  # user id -> times their rights changed
         self._behind: set[asyncio.Task] = set()  # decisions made again behind an answer
@@ -94,13 +99,15 @@ class LiveHub:
                 return allowed
         return await self._decide(key, ttl)
 
-    async def _decide(self, key: tuple[int, str], ttl: float) -> bool:
+    async def _decide(
+        self, key: tuple[int, str], ttl: float, window: float = BATCH_SECONDS
+    ) -> bool:
         user_id, stream = key
         generation = self._generations.get(user_id, 0)
         started = asyncio.get_running_loop().time()
         self._deciding.add(key)
         try:
-            allowed = await self._batched(stream, user_id)
+            allowed = await self._batched(stream, user_id, window)
         finally:
             self._deciding.discard(key)
         # Not if the user's rights changed while this was being decided.
@@ -111,29 +118,31 @@ class LiveHub:
             self.readable[key] = (allowed, started + again, started + ttl)
         return allowed
 
-    async def _batched(self, stream: str, user_id: int) -> bool:
+    async def _batched(self, stream: str, user_id: int, window: float) -> bool:
         """Whether this user may read the stream, decided together with every other user
-        asked about the same stream within BATCH_SECONDS: a signal reaches hundreds of
+        asked about the same stream within `window` seconds (BATCH_SECONDS for a socket
+        waiting for the answer, BEHIND_BATCH_SECONDS for a decision made again behind an
+        answer still valid, due at moments spread on purpose): a signal reaches hundreds of
         sockets at once, and one decision per user and stream (a fresh user, their roles,
         enterprises, departments and grants: four or five queries each, on the process's one
         database thread) was more than half of daphne's CPU with 2,000 sockets
         (bench/realtime.py --city, py-spy); a batch costs a fixed few queries
         (portal.streams.readers_among, as the notification fan-out asks)."""
         loop = asyncio.get_running_loop()
-        batch = self._batches.get(stream)
+        batch = self._batches.get((stream, window))
         if batch is None or batch.readers.get_loop() is not loop:  # none, or a gone loop's
-            batch = self._batches[stream] = _Batch()
-            batch.task = loop.create_task(self._run_batch(stream, batch))
+            batch = self._batches[(stream, window)] = _Batch()
+            batch.task = loop.create_task(self._run_batch(stream, window, batch))
         batch.user_ids.add(user_id)
         readers = await asyncio.shield(batch.readers)
         return user_id in readers
 
-    async def _run_batch(self, stream: str, batch: _Batch) -> None:
+    async def _run_batch(self, stream: str, window: float, batch: _Batch) -> None:
         try:
-            await asyncio.sleep(BATCH_SECONDS)  # the other sockets hearing the same signal
+            await asyncio.sleep(window)  # the others asked about the same stream meanwhile
         finally:
-            if self._batches.get(stream) is batch:
-                del self._batches[stream]  # who asks from now on starts the next batch
+            if self._batches.get((stream, window)) is batch:
+                del self._batches[(stream, window)]  # who asks from now on: the next batch
         try:
             batch.readers.set_result(await _readers_of(stream, sorted(batch.user_ids)))
         except BaseException as error:
@@ -145,7 +154,7 @@ class LiveHub:
     def _decide_behind(self, key: tuple[int, str], ttl: float) -> None:
         if key in self._deciding:
             return
-        task = asyncio.get_running_loop().create_task(self._decide(key, ttl))
+        task = asyncio.get_running_loop().create_task(self._decide(key, ttl, BEHIND_BATCH_SECONDS))
         self._behind.add(task)
         task.add_done_callback(self._behind_done)
 
@@ -262,9 +271,6 @@ def _redis_state() -> str:
             client.close()
     except Exception:
         return "down"
-
-
-BATCH_SECONDS = 0.005
 
 
 class _Batch:

@@ -28,12 +28,13 @@ def hub(monkeypatch):
         return {user_id for user_id in user_ids if hub.answers.get((user_id, stream), False)}
 
     monkeypatch.setattr(live, "_readers_of", readers_of)
+    monkeypatch.setattr(live, "BEHIND_BATCH_SECONDS", 0.05)  # a second in production
     return hub
 
 
 async def settle():
-    """Let the batches collected meanwhile be asked (each waits BATCH_SECONDS first)."""
-    await asyncio.sleep(live.BATCH_SECONDS * 2)
+    """Let the batches collected meanwhile be asked (each waits its window first)."""
+    await asyncio.sleep(max(live.BATCH_SECONDS, live.BEHIND_BATCH_SECONDS) * 2)
 
 
 def age(hub, key, seconds):
@@ -117,3 +118,18 @@ async def test_the_sockets_of_many_users_hearing_one_signal_are_decided_in_one_b
     # Another stream, another batch; a decision already made asks nothing.
     await asyncio.gather(hub.may_read(1, "project:8", TTL), hub.may_read(2, "project:7", TTL))
     assert hub.batches[1:] == [("project:8", [1])]
+
+
+async def test_decisions_made_again_behind_are_collected_over_a_longer_window(hub):
+    """Decisions due again are spread in time on purpose; made again behind an answer that
+    still holds, they wait for each other (BEHIND_BATCH_SECONDS) and go in one batch."""
+    for user in (1, 2, 3):
+        hub.answers[(user, "project:7")] = True
+        await hub.may_read(user, "project:7", TTL)
+    assert len(hub.batches) == 3  # asked one after the other: three batches
+    for user in (1, 2, 3):
+        age(hub, (user, "project:7"), 0.7 * TTL)
+        assert await hub.may_read(user, "project:7", TTL) is True  # at once, the old answer
+        await asyncio.sleep(live.BATCH_SECONDS * 2)  # longer than a waiting socket's batch
+    await settle()
+    assert hub.batches[3:] == [("project:7", [1, 2, 3])]
