@@ -31,9 +31,12 @@ logger = logging.getLogger(__name__)
 CLOSE_RECONNECT = 4503  # "please reconnect and resume": the server lost its subscriptions
 
 
-# How long a batch of access decisions collects users before asking (see LiveHub._batched).
+# How long a batch of access decisions collects users before asking (see LiveHub._batched):
+# a socket waiting for its answer, a few milliseconds; a decision made again behind an answer
+# still valid (due 24-36 s into its 60), five seconds, so that a stream's listeners of a
+# process go in a batch or two rather than one or two at a time (py-spy, --city).
 BATCH_SECONDS = 0.005
-BEHIND_BATCH_SECONDS = 1.0
+BEHIND_BATCH_SECONDS = 5.0
 
 
 class LiveHub:
