@@ -143,16 +143,20 @@ class LiveHub:
     async def _run_batch(self, stream: str, window: float, batch: _Batch) -> None:
         try:
             await asyncio.sleep(window)  # the others asked about the same stream meanwhile
+        except asyncio.CancelledError:
+            batch.readers.cancel()  # its waiters are told, not left waiting
+            raise
         finally:
             if self._batches.get((stream, window)) is batch:
                 del self._batches[(stream, window)]  # who asks from now on: the next batch
         try:
             batch.readers.set_result(await _readers_of(stream, sorted(batch.user_ids)))
-        except BaseException as error:
+        except asyncio.CancelledError:
+            batch.readers.cancel()
+            raise
+        except Exception as error:
             batch.readers.set_exception(error)
             batch.readers.exception()  # retrieved: no "never retrieved" warning
-            if isinstance(error, asyncio.CancelledError):
-                raise
 
     def _decide_behind(self, key: tuple[int, str], ttl: float) -> None:
         if key in self._deciding:

@@ -133,3 +133,20 @@ async def test_decisions_made_again_behind_are_collected_over_a_longer_window(hu
         await asyncio.sleep(live.BATCH_SECONDS * 2)  # longer than a waiting socket's batch
     await settle()
     assert hub.batches[3:] == [("project:7", [1, 2, 3])]
+
+
+async def test_a_failed_batch_fails_its_waiters_and_the_next_one_asks_again(hub, monkeypatch):
+    working = live._readers_of  # the fixture's "database"
+
+    async def broken(stream, user_ids):
+        raise RuntimeError("database away")
+
+    monkeypatch.setattr(live, "_readers_of", broken)
+    results = await asyncio.gather(
+        *(hub.may_read(user, "project:7", TTL) for user in (1, 2)), return_exceptions=True
+    )
+    assert all(isinstance(result, RuntimeError) for result in results)
+    assert not hub.readable and not hub._batches and not hub._deciding
+    monkeypatch.setattr(live, "_readers_of", working)  # back
+    hub.answers[(1, "project:7")] = True
+    assert await hub.may_read(1, "project:7", TTL) is True
