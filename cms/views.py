@@ -124,8 +124,9 @@ _SEARCH_TYPES = {"", *(key for key, _label in SearchForm.TYPES)}
 def search_cache_query(request) -> str | None:
     """The search's parameters in one canonical form when a visitor's answer may be kept in
     the cache (cms.visitor_cache): only `q` (1-40 characters), `type` (a known tab), `year`
-    (four digits) and `page` (1-999), each at most once; anything else is answered afresh, so
-    made-up query strings cannot fill the cache."""
+    (four digits) and `page` (1-999), each at most once; anything else is answered afresh and
+    never kept, and new questions asked without end are bounded by the cache's budget
+    (cms.visitor_cache.QUERY_ENTRIES_PER_STRETCH)."""
     params = request.GET
     if not params.keys() <= {"q", "type", "year", "page"}:
         return None
