@@ -91,11 +91,8 @@ def cached_for_visitors(view, *, query: QueryKey | None = None):
         key = visitor_key(request, query)
         if key is None:
             return view(request, *args, **kwargs)
-        found = cache.get_many([GENERATION_KEY, key])
-        generation, entry = found.get(GENERATION_KEY), found.get(key)
-        if generation is None:  # never set, or evicted: every entry is of unknown age
-            generation, entry = _new_generation(), None
-        if entry is not None and entry[0] == generation:
+        generation, entry = _current(key)
+        if entry is not None:
             return HttpResponse(entry[2], content_type=entry[1])
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and callable(response.render):
@@ -131,15 +128,22 @@ def kept_while_unchanged(key: str, compute: Callable[[], object]) -> object:
     """`compute()`, kept in the cache until the next purge (or VISITOR_PAGE_SECONDS): for
     small derived facts of the published pages and the catalogue that every visitor's page
     would otherwise read afresh (the search's list of years)."""
-    found = cache.get_many([GENERATION_KEY, f"cms:kept:{key}"])
-    generation, entry = found.get(GENERATION_KEY), found.get(f"cms:kept:{key}")
-    if generation is None:
-        generation, entry = _new_generation(), None
-    if entry is not None and entry[0] == generation:
+    generation, entry = _current(f"cms:kept:{key}")
+    if entry is not None:
         return entry[1]
     value = compute()
     cache.set(f"cms:kept:{key}", (generation, value), VISITOR_PAGE_SECONDS)
     return value
+
+
+def _current(key: str) -> tuple[int, tuple | None]:
+    """The generation now, and the entry kept under `key` if it is of that generation (its
+    first item), in one read of the cache."""
+    found = cache.get_many([GENERATION_KEY, key])
+    generation, entry = found.get(GENERATION_KEY), found.get(key)
+    if generation is None:  # never set, or evicted: every entry is of unknown age
+        return _new_generation(), None
+    return generation, entry if entry is not None and entry[0] == generation else None
 
 
 def _new_generation() -> int:

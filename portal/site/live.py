@@ -286,7 +286,7 @@ class _Batch:
     def __init__(self):
         self.user_ids: set[int] = set()
         self.readers: asyncio.Future = asyncio.get_running_loop().create_future()
-        self.task: asyncio.Task | None = None
+        self.task: asyncio.Task | None = None  # held: the loop keeps only a weak reference
 
 
 @database_sync_to_async
