@@ -32,6 +32,7 @@ from tests.integration.live_client import (
     transition,
     wait_for,
 )
+from tests.integration.slow_mail import sending_marker
 from tests.projects import factories as f
 from tests.servers import ROOT, database_env_of_test_db
 
@@ -219,6 +220,21 @@ def sent_emails(outbox: Path) -> list[tuple[str, str]]:
     return found
 
 
+def kill_while_sending(worker, outbox: Path, timeout: float = 10) -> None:
+    """Kill the worker while its mail server is still taking a message (set off under 0.1 s
+    ago, of 0.25 s): its previous messages are sent and marked. A kill between a message's
+    send and its mark would send that one again, as `deliver` says."""
+
+    def fresh() -> bool:
+        try:
+            return time.time() - float(sending_marker(outbox).read_text()) < 0.1
+        except (FileNotFoundError, ValueError):
+            return False
+
+    assert wait_until(fresh, timeout, step=0.005), "the worker was sending nothing"
+    worker.kill()
+
+
 def wait_until(condition, timeout: float, step: float = 0.05) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -267,7 +283,7 @@ def test_a_worker_killed_mid_task_emails_everyone_exactly_once(world, start_work
     decide(0, 1, 2)
     # Killed in the middle of its second task: 6 emails of the first, some of the second.
     assert wait_until(lambda: len(sent_emails(outbox)) >= 8, 30), worker.log.read_text()[-3000:]
-    worker.kill()
+    kill_while_sending(worker, outbox)
     first_kill = len(sent_emails(outbox))
     assert running_notification(), "the worker died in the middle of a task"
     assert first_kill % 6, "the worker died between two emails of one task"
@@ -275,7 +291,7 @@ def test_a_worker_killed_mid_task_emails_everyone_exactly_once(world, start_work
     worker = start_worker()
     decide(3, 4)  # changes go on committing meanwhile
     assert wait_until(lambda: len(sent_emails(outbox)) >= first_kill + 9, 30)
-    worker.kill()
+    kill_while_sending(worker, outbox)
     assert running_notification()
 
     worker = start_worker()
