@@ -78,6 +78,7 @@ def log_in(page: Page, url: str, username: str) -> None:
     page.get_by_role("button", name="Log in" if english else "登录").click()
     expect(page).to_have_url(url)
     expect(page.locator(".whoami")).to_be_visible()
+    page.wait_for_load_state()  # its scripts run: what the test opens next is remembered
 
 
 def flash(page: Page):

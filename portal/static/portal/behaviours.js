@@ -40,18 +40,23 @@
       if (remembered(details.getAttribute("data-remember")).indexOf(details.id) !== -1) {
         details.open = true;
       }
-      details.addEventListener("toggle", function () {
-        var key = details.getAttribute("data-remember");
-        var ids = remembered(key).filter(function (id) {
-          return id !== details.id;
-        });
-        if (details.open) {
-          ids.push(details.id);
-        }
-        remember(key, ids);
-      });
     });
   }
+  // Listened to from the start, not from when the page has loaded: a section opened while the
+  // page was still coming in is remembered too.
+  document.addEventListener("toggle", function (event) {
+    var details = event.target;
+    if (!(details instanceof HTMLDetailsElement) || !details.id) return;
+    var key = details.getAttribute("data-remember");
+    if (!key) return;
+    var ids = remembered(key).filter(function (id) {
+      return id !== details.id;
+    });
+    if (details.open) {
+      ids.push(details.id);
+    }
+    remember(key, ids);
+  }, true);
   // A timeline wider than the screen opens at today, not at its oldest approvals.
   function timelinesAtToday() {
     document.querySelectorAll(".timeline__wrap").forEach(function (wrap) {
