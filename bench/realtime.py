@@ -339,6 +339,8 @@ FIGURES = (
     ("one at a time: p50 ms", ("single", "p50"), 1),
     ("one at a time: p99 ms", ("single", "p99"), 1),
     ("one at a time: max ms", ("single", "max"), 0),
+    ("  made over HTTP: p99 ms", ("single web", "p99"), 1),
+    ("  made by the worker: p99 ms", ("single worker", "p99"), 1),
     ("bursts: p50 ms", ("burst", "p50"), 1),
     ("bursts: p99 ms", ("burst", "p99"), 1),
     ("bursts: max ms", ("burst", "max"), 0),
@@ -1108,7 +1110,8 @@ async def scenario(
         auth = {"Authorization": f"Bearer {fixture.token}"} if portal else {}
         posters = [HttpPoster(s.port, auth) for s in servers]
         t0s: dict[str, float] = {}  # key -> where its latency starts
-        web_keys: set[str] = set()
+        web_keys: set[str] = set()  # the portal's made over HTTP: commit stamped by the server
+        made_by_web: set[str] = set()
         calls: list[float] = []
 
         async def change(i: int) -> str:
@@ -1130,6 +1133,7 @@ async def scenario(
                 path = "/send"
             expect(key)
             if by_web:
+                made_by_web.add(key)
                 poster = posters[i % len(posters)]
                 t0, t1, status, content = await asyncio.to_thread(poster.post, path, body)
                 if status != 200:
@@ -1212,7 +1216,14 @@ async def scenario(
                 else:
                     outcome.no_commit_stamp += 1
         reports = [await c.report({k: t0s[k] for k in made if k in t0s}, 300) for c in clients]
-        samples: dict[str, list[float]] = {"first": [], "single": [], "burst": [], "all": []}
+        samples: dict[str, list[float]] = {
+            "first": [],
+            "single": [],
+            "single web": [],
+            "single worker": [],
+            "burst": [],
+            "all": [],
+        }
         per_key: dict[str, list[float]] = {}
         for report in reports:
             for key, values in report["latencies"].items():
@@ -1221,6 +1232,8 @@ async def scenario(
                     continue
                 part = "single" if key in single_keys else "burst"
                 samples[part] += values
+                if part == "single":
+                    samples["single web" if key in made_by_web else "single worker"] += values
                 samples["all"] += values
                 per_key.setdefault(key, []).extend(values)
             for name in ("missing", "duplicates", "unexpected", "leaked"):
@@ -1279,10 +1292,12 @@ def print_outcome(o: Outcome) -> None:
     names = {
         "first": "first of each stream",
         "single": "one at a time",
+        "single web": "  made over HTTP",
+        "single worker": "  made by the worker",
         "burst": "bursts",
         "all": "all but the first",
     }
-    for part in ("first", "single", "burst", "all"):
+    for part in ("first", "single", "single web", "single worker", "burst", "all"):
         s = o.stats.get(part) or {}
         rows.append(
             (

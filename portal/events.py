@@ -24,7 +24,7 @@ from portal.errors import NotVisible
 
 from . import streams
 from .models import Event, StreamHead
-from .realtime import send_to_groups
+from .realtime import send_signals, send_to_groups
 
 _live_signals = ContextVar("live_signals", default=True)
 # Called with each event written live, in its transaction (the notification centre).
@@ -171,8 +171,13 @@ def emit_many(
         ]
 
         def signal() -> None:
-            for stream, message in messages:
-                send_to_groups(streams.groups_for_stream(stream), message)
+            send_signals(
+                [
+                    (group, message)
+                    for stream, message in messages
+                    for group in streams.groups_for_stream(stream)
+                ]
+            )
 
         transaction.on_commit(signal, robust=True)
     return rows
