@@ -1,9 +1,11 @@
 """The one websocket of a browser tab: `/ws/events/`.
 
 Protocol (JSON):
-- client -> server `{"type": "resume", "after": {"project:12": 40, ...}}`: send what follows
-  each named cursor, then live events. A stream the client does not name starts from the
-  moment of connection.
+- client -> server `{"type": "resume", "after": {"project:12": 40, ...}, "unread": true}`:
+  send what follows each named cursor, then live events. A stream the client does not name
+  starts from the moment of connection. With `"unread": true` (a page showing the unread
+  badge) the server then sends `{"type": "unread", "count": N}`, the person's unread
+  notifications now: what came while the tab was away or before the socket opened.
 - server -> client `{"type": "event", "stream", "seq", "event", "at", "actor", "data"}`, each
   once and in seq order per stream; `{"type": "heartbeat"}` every 25 s; `{"type": "resync",
   "stream"}` when a cursor cannot be served (ahead of the log, or no longer readable).
@@ -31,6 +33,7 @@ from django.conf import settings
 from portal import streams
 from portal.events import last_event_id, serialize_event
 from portal.models import Event, StreamHead, User
+from portal.notifications import unread_count
 from portal.realtime import STAFF_GROUP
 from portal.signals import session_fingerprint
 
@@ -164,6 +167,9 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
                         await self.send_json({"type": "resync", "stream": str(stream)[:80]})
                         continue
                     await self._resume(stream, seq)
+                if content.get("unread") is True:
+                    count = await database_sync_to_async(unread_count)(self.user)
+                    await self.send_json({"type": "unread", "count": count})
 
     async def _resume(self, stream: str, seq: int) -> None:
         if not await self._may_read(stream):

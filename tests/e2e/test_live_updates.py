@@ -103,3 +103,24 @@ def test_an_approval_shows_on_the_helpers_open_page_and_a_cut_socket_catches_up(
     expect(live).to_have_attribute("data-state", "live", timeout=20000)
     expect(status_cell(helper, world.approval2)).to_have_text("accepted", timeout=10000)
     assert helper.evaluate("performance.getEntriesByType('navigation').length") == 1
+
+
+def test_the_unread_badge_counts_what_came_while_the_socket_was_cut(world, server, new_page):
+    # No notification reached this tab before the cut, so it knows no position in the
+    # person's own stream to resume from: the count comes with the resume.
+    base = f"http://127.0.0.1:{server.listen_port}"
+    helper = new_page(locale="en-GB")
+    log_in(helper, base, f"/en/projects/{world.project.pk}/", "helper")
+    live = helper.locator("#live-status")
+    expect(live).to_have_attribute("data-state", "live")
+    badge = helper.locator("#notification-badge")
+    before = int(badge.get_attribute("data-unread"))  # the receipt and acceptance notified
+    server.stop()
+    expect(live).to_have_attribute("data-state", "reconnecting", timeout=10000)
+    # A decision notifies the lead helper while their tab is away.
+    approval_transition(actor=world.officer, approval_id=world.approval.pk, action="approve")
+    server.start()
+    expect(live).to_have_attribute("data-state", "live", timeout=20000)
+    expect(badge.locator("[data-count]")).to_have_text(str(before + 1), timeout=10000)
+    expect(badge).to_be_visible()
+    assert helper.evaluate("performance.getEntriesByType('navigation').length") == 1

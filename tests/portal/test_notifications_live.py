@@ -43,3 +43,34 @@ async def test_a_decision_raises_the_unread_count_on_the_enterprise_users_socket
     assert await stranger.receive_nothing(timeout=0.6, interval=0.05)
     await ws.disconnect()
     await stranger.disconnect()
+
+
+async def test_a_resume_that_asks_gets_the_unread_count_of_now_and_no_one_elses(settings):
+    # A tab that was away (or a page rendered before a notification came) learns the count
+    # at its resume: events of the person's own stream from before the socket are not sent.
+    settings.ALLOWED_HOSTS = ["portal.test"]
+    staff = await sync_to_async(f.user)("staff", "staff")
+    dept = await sync_to_async(f.department)()
+    officer = await sync_to_async(f.officer)(dept, "officer")
+    ent_user = await sync_to_async(f.user)("ent", "enterprise")
+    other = await sync_to_async(f.user)("ent2", "enterprise")
+    items = [await sync_to_async(f.item)(dept, code) for code in ("LAND", "PLAN")]
+    enterprise = await sync_to_async(f.enterprise)([ent_user])
+    project = await sync_to_async(f.project)(staff, enterprise, items)
+    approvals = await sync_to_async(lambda: list(project.approvals.order_by("pk")))()
+    for approval in approvals:  # two decisions while no socket is open: two unread
+        for action in ("receive", "accept", "approve"):
+            await act(actor=officer, approval_id=approval.pk, action=action)
+
+    ws = await open_socket(ent_user)
+    await ws.send_json_to({"type": "resume", "after": {}, "unread": True})
+    assert await ws.receive_json_from(timeout=5) == {"type": "unread", "count": 2}
+    # Without asking, nothing is sent (the protocol as before).
+    await ws.send_json_to({"type": "resume", "after": {}})
+    assert await ws.receive_nothing(timeout=0.3, interval=0.05)
+    # Only the person's own count: another company's user has none.
+    stranger = await open_socket(other)
+    await stranger.send_json_to({"type": "resume", "after": {}, "unread": True})
+    assert await stranger.receive_json_from(timeout=5) == {"type": "unread", "count": 0}
+    for socket in (ws, stranger):
+        await socket.disconnect()

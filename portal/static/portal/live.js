@@ -134,6 +134,8 @@
       if (!regions.length && !own) return;
       notice(describe(data));
       if (regions.length) scheduleRefresh();
+    } else if (data.type === "unread") {
+      setUnread(data.count);
     } else if (data.type === "resync") {
       delete cursors[data.stream];
       if (regions.length) scheduleRefresh();
@@ -149,7 +151,8 @@
       attempt = 0;
       lastMessageAt = Date.now();
       setStatus("live");
-      socket.send(JSON.stringify({ type: "resume", after: cursors }));
+      // With the badge, the server says how many are unread now: what came while away.
+      socket.send(JSON.stringify({ type: "resume", after: cursors, unread: !!badge }));
       if (resumed && regions.length) scheduleRefresh();
     };
     socket.onmessage = onMessage;
