@@ -7,7 +7,7 @@ from typing import Literal
 
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import BaseModel
 
@@ -293,7 +293,7 @@ def open_case(request, payload: CaseOpenIn):
         caller_phone=payload.caller_phone,
     )
     case = selectors.case_by_id(user, case.pk)
-    return 201, {**case_detail_data(user, case), "tracking_code": code}
+    return Status(201, {**case_detail_data(user, case), "tracking_code": code})
 
 
 @router.post(
@@ -319,11 +319,14 @@ def transition_case(request, payload: TransitionIn, case_id: int = Path(..., ge=
 def reply_case(request, payload: ReplyIn, case_id: int = Path(..., ge=1, le=ID_MAX)):
     case = selectors.case_by_id(request.user, case_id)
     reply = case_reply(actor=request.user, case=case, body=payload.body, internal=payload.internal)
-    return 201, {
-        "id": reply.pk,
-        "author": _person(request.user),
-        "body": reply.body,
-        "internal": reply.internal,
-        "at": reply.at,
-        "attachments": [],
-    }
+    return Status(
+        201,
+        {
+            "id": reply.pk,
+            "author": _person(request.user),
+            "body": reply.body,
+            "internal": reply.internal,
+            "at": reply.at,
+            "attachments": [],
+        },
+    )
