@@ -71,6 +71,26 @@ def in_memory_channel_layer(request, settings):
     yield
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, and before it drops the test databases, the sessions left on them
+    ended: on PostgreSQL the database threads of async tests (consumers, the live hub) keep
+    their connections (CONN_MAX_AGE), and DROP DATABASE failed with "being accessed by other
+    users", a warning at every run's end and the databases left behind."""
+    yield
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            if connection.vendor != "postgresql":
+                continue
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
 @pytest.fixture(autouse=True)
 def english_messages():
     """Domain messages asserted in tests are the English ones; pages choose their own."""
