@@ -35,8 +35,8 @@
     }
   }
   function restore() {
-    document.querySelectorAll("details[data-remember]:not([data-remembering])").forEach(function (details) {
-      details.setAttribute("data-remembering", "");
+    // Again after a live refresh: opening one already open changes nothing.
+    document.querySelectorAll("details[data-remember]").forEach(function (details) {
       if (remembered(details.getAttribute("data-remember")).indexOf(details.id) !== -1) {
         details.open = true;
       }
