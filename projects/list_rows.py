@@ -32,7 +32,8 @@ def project_rows_html(projects: Iterable) -> SafeString:
     """One `<tr>` per project, prepared by `projects.views.project_list` (by_status, overdue,
     upcoming, readiness); every value from the database is escaped."""
     labels = {
-        key: escape(text)
+        # str() first: escape() of a lazy text is lazy too, translated again at every use.
+        key: escape(str(text))
         for key, text in (
             ("project", gettext_lazy("Project")),
             ("stage", gettext_lazy("Stage")),
@@ -43,8 +44,8 @@ def project_rows_html(projects: Iterable) -> SafeString:
             ("at_risk", gettext_lazy("at risk")),
         )
     }
-    statuses = {value: escape(label) for value, label in Approval.Status.choices}
-    stages = {value: escape(label) for value, label in Project.Stage.choices}
+    statuses = {value: escape(str(label)) for value, label in Approval.Status.choices}
+    stages = {value: escape(str(label)) for value, label in Project.Stage.choices}
     detail_url = detail_url_of()
     lines = []
     for project in projects:

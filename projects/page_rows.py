@@ -24,7 +24,8 @@ def _day(value, pattern: str = "%Y-%m-%d") -> str:
 def _labels() -> dict[str, str]:
     """The column labels a phone shows beside each cell, escaped once per page."""
     return {
-        key: escape(text)
+        # str() first: escape() of a lazy text is lazy too, translated again at every use.
+        key: escape(str(text))
         for key, text in (
             ("item", gettext_lazy("Approval item")),
             ("department", gettext_lazy("Department")),
