@@ -113,6 +113,7 @@ def main() -> None:
         "GET /projects/{id}/ (helper)": (helper, f"/projects/{project_id}/"),
         "GET /api/v1/projects/{id} (staff)": (staff, f"/api/v1/projects/{project_id}"),
         EVENTS: (helper, _events_url(connection, stream)),
+        **_last_pages(staff),
     }
     try:
         endpoints[STATISTICS] = (staff, reverse("statistics"))
@@ -134,6 +135,8 @@ def main() -> None:
     print(f"data: {_counts(connection)}")
     # The events read asks for the last few events of the stream at each size, not the copies'.
     calls[EVENTS] = _request(helper, _events_url(connection, stream))
+    for label, (client, url) in _last_pages(staff).items():  # the last page of each size
+        calls[label] = _request(client, url)
     results[city] = _measure(calls, args, city, gc_note)
     sizes_after = _sizes(connection)
 
@@ -205,6 +208,23 @@ def _events_url(connection, stream: str) -> str:
         cursor.execute("SELECT last_seq FROM projects_streamhead WHERE stream = %s", [stream])
         head = cursor.fetchone()[0]
     return f"/api/v1/events?stream={stream}&after={max(0, head - 5)}&limit=100"
+
+
+LAST_BY_OFFSET = "GET /api/v1/projects, last page by offset (staff)"
+LAST_BY_AFTER = "GET /api/v1/projects, last page after its position (staff)"
+
+
+def _last_pages(client) -> dict:
+    """The list's last page of 50, asked for by offset and by the position `next` gives: an
+    offset makes the database read every row before it, a position starts at it."""
+    total = client.get("/api/v1/projects?limit=1").json()["count"]
+    offset = max(0, total - 50)
+    # The `next` of the row before the last page: what a reader walking the list holds there.
+    before = client.get(f"/api/v1/projects?limit=1&offset={max(0, offset - 1)}").json()
+    return {
+        LAST_BY_OFFSET: (client, f"/api/v1/projects?limit=50&offset={offset}"),
+        LAST_BY_AFTER: (client, f"/api/v1/projects?limit=50&after={before['next']}"),
+    }
 
 
 STATISTICS = "GET /statistics/ (staff)"

@@ -147,6 +147,7 @@ def _person(user) -> dict | None:
 # projects with their enterprise, town and lead helper made 200 of them).
 SUMMARY_COLUMNS = (
     "id",
+    "registered_at",  # with id, the keyset: where `next` points
     "code",
     "name",
     "name_en",
@@ -251,7 +252,11 @@ def _summary_rows(queryset):
     response={200: list[ProjectSummary], **problems(401, 422)},
     summary="Projects visible to the caller",
 )
-@paginate(limit_offset(50, 200), shape=_summaries, rows=_summary_rows)
+@paginate(
+    limit_offset(50, 200, keyset=("-registered_at", "-id")),
+    shape=_summaries,
+    rows=_summary_rows,
+)
 def list_projects(request, filters: Query[ProjectFilters]):
     queryset = filter_projects(
         projects_visible_to(request.user),
