@@ -71,7 +71,8 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     description=(
         "Projects, approvals and their event streams. Authenticate with "
-        "`Authorization: Bearer <token>` (POST /api/v1/tokens) or, in the browser, the session."
+        "`Authorization: Bearer <token>` (POST /api/v1/tokens) or, in the browser, the session. "
+        "Answers in Chinese, or in English with `Accept-Language: en` (names, refusals)."
     ),
     # Bearer tokens for programs; the session (with CSRF) for the browser.
     auth=[PortalBearerAuth(), django_auth],

@@ -1,4 +1,5 @@
-"""Response headers the Content-Security-Policy and `check --deploy` do not set.
+"""Response headers the Content-Security-Policy and `check --deploy` do not set; the API's
+language (ApiLanguageMiddleware, at the end).
 
 - Signed-in users' pages are never stored by the browser or a proxy (`private, no-store`): the
   back button after a logout, a shared computer or a caching proxy must not show them again.
@@ -11,6 +12,7 @@
 """
 
 from django.conf import settings
+from django.utils import translation
 from django.utils.cache import patch_cache_control
 
 
@@ -57,3 +59,24 @@ def _frame_ancestors_self(response) -> None:
         response["Content-Security-Policy"] = policy.replace(
             "frame-ancestors 'none'", "frame-ancestors 'self'"
         )
+
+
+class ApiLanguageMiddleware:
+    """The JSON API answers in the caller's language: names, refusals, labels.
+
+    Its paths carry no language prefix, and with Chinese at the bare paths Django's
+    LocaleMiddleware gives every such path the default language, whatever the caller asked
+    for. For `/api/` the language is negotiated instead: the language cookie a person chose
+    on the site, else `Accept-Language` (`en` for English), else Chinese. LocaleMiddleware
+    (listed before this) then says it in `Content-Language` and adds `Vary: Accept-Language`.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith("/api/"):
+            language = translation.get_language_from_request(request)
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        return self.get_response(request)
