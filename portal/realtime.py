@@ -18,9 +18,17 @@ from django.db import transaction
 logger = logging.getLogger(__name__)
 
 
-# Channel-layer groups are by role, department, enterprise and user, never one per stream per
-# connection: a staff member reads thousands of streams on one socket.
+# The groups a socket belongs to are by role, department, enterprise and user, never one per
+# stream per connection: a staff member reads thousands of streams on one socket.
 STAFF_GROUP = "role.staff"
+
+# On the channel layer there is one group: each daphne process's hub (portal/site/live.py),
+# one member per process. A signal names the groups it is for and goes once to every process,
+# whose hub hands it to its own sockets in those groups. Sent to the sockets' groups on the
+# layer instead, a change reaching 500 sockets of a process was 500 messages through Redis
+# and 500 receives in that process (with 2,000 sockets, daphne's CPU at 2.2-2.4x bare
+# Channels and one-at-a-time p99 at 1.75-1.82x it, bench/realtime.py --city); now it is one.
+PROCESSES_GROUP = "live.processes"
 
 
 def user_group(user_id: int) -> str:
@@ -38,20 +46,25 @@ def send_to_groups(groups: list[str], message: dict) -> None:
 
 
 def send_signals(sends: list[tuple[str, dict]]) -> None:
-    """Send each (group, message), one after the other in the order given: the first groups
-    (staff, the largest) hear first. (Sent all at once, the same work only shuffled who heard
-    first on a busy machine and put later events of a stream ahead of earlier ones, each such
-    gap a log read per socket: bench/realtime.py, p50 twice as long, bursts' p99 3.5x.)"""
+    """Signal each (group, message), in the order given: one message per distinct message to
+    every process (PROCESSES_GROUP), carrying the groups it is for, one after the other. (Sent
+    all at once, the same work only shuffled who heard first on a busy machine and put later
+    events of a stream ahead of earlier ones, each such gap a log read per socket:
+    bench/realtime.py, p50 twice as long, bursts' p99 3.5x.)"""
     global _failed_at
     layer = get_channel_layer()
     if layer is None or not sends:
         return
     if time.monotonic() - _failed_at < BACKOFF_SECONDS:
         return
+    messages: dict[int, tuple[dict, list[str]]] = {}
+    for group, message in sends:
+        messages.setdefault(id(message), (message, []))[1].append(group)
+    signals = [{**message, "groups": groups} for message, groups in messages.values()]
 
     async def send_all():
-        for group, message in sends:
-            await layer.group_send(group, message)
+        for signal in signals:
+            await layer.group_send(PROCESSES_GROUP, signal)
 
     try:
         if isinstance(layer, InMemoryChannelLayer):

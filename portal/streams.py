@@ -2,10 +2,11 @@
 
 Every event sits in exactly one stream, named `<kind>:<id>` or `<kind>:<id>:<suffix>`
 (`project:12`, `project:12:internal`, `meeting:3`, `user:7`). The app that owns a kind
-registers it in its `AppConfig.ready()`: who may read a stream of that kind, which
-channel-layer groups hear its signals, and the sentence each of its event types shows. The
-consumer, the events API, the live notices and the timelines ask only this registry, so a new
-kind or event type is added in its own app, in one place.
+registers it in its `AppConfig.ready()`: who may read a stream of that kind, which groups
+of sockets hear its signals (portal/site/live.py hands them out in each process), and the
+sentence each of its event types shows. The consumer, the events API, the live notices and
+the timelines ask only this registry, so a new kind or event type is added in its own app,
+in one place.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ class StreamKind:
     """One kind of stream, registered by the app that owns it.
 
     `may_read(user, object_id, suffix)` decides for the whole stream, never per event;
-    `groups(object_id, suffix)` names the channel-layer groups that hear its signals (a
-    consumer in them still asks `may_read` before forwarding anything).
+    `groups(object_id, suffix)` names the groups of sockets that hear its signals (a consumer
+    in them still asks `may_read` before forwarding anything).
     """
 
     kind: str

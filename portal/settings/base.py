@@ -194,8 +194,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Channel layer: in-memory for one process, Redis for several ----------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
-# redis-py 8's async pool defaults to 100 connections and raises MaxConnectionsError
-# beyond it; every socket's receive holds one while it waits, so size it for the sockets.
+# redis-py 8's async pool defaults to 100 connections and raises MaxConnectionsError beyond
+# it. A process's sockets share one receive (portal/site/live.py); the sends of requests and
+# of the signal courier take the others.
 REDIS_MAX_CONNECTIONS = int(os.environ.get("REDIS_MAX_CONNECTIONS", "2000"))
 if REDIS_URL:
     CHANNEL_LAYERS = {

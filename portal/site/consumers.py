@@ -10,8 +10,9 @@ Protocol (JSON):
   once and in seq order per stream; `{"type": "heartbeat"}` every 25 s; `{"type": "resync",
   "stream"}` when a cursor cannot be served (ahead of the log, or no longer readable).
 
-Delivery follows the Zulip lesson: the event log is the truth. A signal from the channel
-layer is forwarded when its seq is the next one; a gap, a first sight of a stream, a resume
+Delivery follows the Zulip lesson: the event log is the truth. A signal (which the process's
+hub takes from the channel layer and hands to its sockets in the signal's groups) is
+forwarded when its seq is the next one; a gap, a first sight of a stream, a resume
 or the process poller reads the log instead. Permission is decided per stream, cached per
 connection and forgotten when the user's own stream says their access changed.
 """
@@ -46,6 +47,9 @@ CLOSE_SESSION_ENDED = 4001
 CLOSE_DEACTIVATED = 4403
 # A tab follows a handful of streams; a resume naming more is refused, not served.
 MAX_RESUME_STREAMS = 200
+# Signals waiting for one socket at most (its client reading slower than the changes come);
+# past that they are dropped and the log fills the gap.
+INBOX_SIZE = 500
 PERMISSION_TTL = 60.0
 
 __all__ = ["CLOSE_RECONNECT", "EventsConsumer"]
@@ -53,15 +57,24 @@ __all__ = ["CLOSE_RECONNECT", "EventsConsumer"]
 
 class EventsConsumer(AsyncJsonWebsocketConsumer):
     async def __call__(self, scope, receive, send):
-        # As AsyncConsumer.__call__, but a channel layer that fails (Redis down) does not end
-        # the socket: its receive waits and retries while the poller keeps delivering.
+        # As AsyncConsumer.__call__, but the messages of the channel layer come from this
+        # process's hub (portal/site/live.py), not from a channel of the socket's own: the
+        # signals come once per process and the hub hands them out (`deliver`).
         self.scope = scope
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
-        self.channel_name = await self.channel_layer.new_channel()
-        self.channel_receive = self._layer_receive
+        self.channel_name = None
+        self.inbox: asyncio.Queue = asyncio.Queue(maxsize=INBOX_SIZE)
+        self.channel_receive = self.inbox.get
         self.base_send = quiet_after_close(send)
         with contextlib.suppress(StopConsumer):
             await await_many_dispatch([receive, self.channel_receive], self.dispatch)
+
+    def deliver(self, message: dict) -> None:
+        """A signal for one of this socket's groups (from the hub). A socket too far behind to
+        take it (its client reads slower than the changes come) loses the signal, not the
+        event: the poller and the next signal's gap read the log."""
+        with contextlib.suppress(asyncio.QueueFull):
+            self.inbox.put_nowait(message)
 
     async def dispatch(self, message):
         # As AsyncConsumer.dispatch, without its `aclose_old_connections()` before every
@@ -74,21 +87,6 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         if handler is None:
             raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
-
-    async def _layer_receive(self):
-        failures = 0
-        while True:
-            try:
-                return await self.channel_layer.receive(self.channel_name)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                if "Timeout" in type(error).__name__:
-                    continue  # an idle blocking read ran out: simply read again
-                failures += 1
-                if failures == 1:
-                    logger.warning("channel layer receive failed; retrying", exc_info=True)
-                await asyncio.sleep(min(5.0, 0.5 * failures))
 
     async def connect(self):
         user = self.scope.get("user")
@@ -107,25 +105,20 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.groups_joined = await database_sync_to_async(streams.groups_for_user)(user)
         # Staff read every stream of the kinds that say so: no query to decide it.
         self.is_staff = STAFF_GROUP in self.groups_joined
-        for group in self.groups_joined:
-            try:
-                await self.channel_layer.group_add(group, self.channel_name)
-            except Exception:  # Redis away: the poller still delivers, slower
-                break
-        await self.accept()
         hub.register(self)
+        hub.join(self, self.groups_joined)
+        await hub.until_listening()
+        await self.accept()
         self.heartbeat = asyncio.create_task(self._heartbeat())
 
     async def disconnect(self, code):
         hub.unregister(self)
+        hub.leave(self, getattr(self, "groups_joined", []))
         task = getattr(self, "heartbeat", None)
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        for group in getattr(self, "groups_joined", []):
-            with contextlib.suppress(Exception):
-                await self.channel_layer.group_discard(group, self.channel_name)
 
     async def _heartbeat(self):
         while True:
@@ -259,12 +252,8 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         """Join the groups the user's new rights bring (a department, an enterprise), leave
         the ones they lost, so signals arrive at once rather than through the poller."""
         wanted = await database_sync_to_async(_fresh_groups)(self.user.pk)
-        for group in set(wanted) - set(self.groups_joined):
-            with contextlib.suppress(Exception):
-                await self.channel_layer.group_add(group, self.channel_name)
-        for group in set(self.groups_joined) - set(wanted):
-            with contextlib.suppress(Exception):
-                await self.channel_layer.group_discard(group, self.channel_name)
+        hub.leave(self, set(self.groups_joined) - set(wanted))
+        hub.join(self, set(wanted) - set(self.groups_joined))
         self.groups_joined = wanted
 
     async def _may_read(self, stream: str) -> bool:

@@ -1,4 +1,10 @@
-"""Per-process machinery behind the websockets: the log poller and the Redis watcher.
+"""Per-process machinery behind the websockets: the signals' fan-out, the log poller and the
+Redis watcher.
+
+Each process's hub is the one member of the channel layer's PROCESSES_GROUP it holds
+(portal/realtime.py): a signal comes once per process, naming the groups it is for (a role, a
+department, an enterprise, a user), and the hub puts it in the inbox of each of its sockets
+in those groups (`join`, `leave`), in the order the signals came.
 
 The event log is the truth; channel-layer signals only make delivery fast. Every daphne
 process also polls the stream heads every couple of seconds and lets its own consumers catch
@@ -23,6 +29,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from portal.models import Event, StreamHead, User
+from portal.realtime import PROCESSES_GROUP
 from portal.roles import fill_roles
 from portal.streams import readers_among
 
@@ -37,6 +44,11 @@ CLOSE_RECONNECT = 4503  # "please reconnect and resume": the server lost its sub
 # process go in a batch or two rather than one or two at a time (py-spy, --city).
 BATCH_SECONDS = 0.005
 BEHIND_BATCH_SECONDS = 5.0
+# How often the hub renews its membership of PROCESSES_GROUP (a layer forgets a membership
+# after its group expiry, a day by default), and how long a connecting socket waits for the
+# hub to be listening before it goes on without (the poller delivers meanwhile).
+MEMBERSHIP_RENEW_SECONDS = 600.0
+LISTENING_WAIT_SECONDS = 2.0
 
 
 class LiveHub:
@@ -61,6 +73,11 @@ class LiveHub:
         # stream -> last seq, as the last poll read them: a poll hands its consumers only the
         # streams that moved since (see poll_once).
         self.heads_seen: dict[str, int] = {}
+        # group -> this process's consumers in it; the hub's own channel on the layer.
+        self.members: dict[str, set] = {}
+        self.channel: str | None = None
+        self.listening: asyncio.Future | None = None
+        self.renewed_at = 0.0
 
     async def _single_flight(self, key: tuple, compute):
         """Run `compute()` once for concurrent callers with the same key."""
@@ -197,21 +214,108 @@ class LiveHub:
         if self.loop is not loop or not self.tasks or any(t.done() for t in self.tasks):
             for task in self.tasks:
                 task.cancel()
+            if self.loop is not loop:
+                self.members = {}  # another loop's consumers (tests): gone with it
             self.loop = loop
-            self.tasks = [loop.create_task(self._poll_forever())]
+            self.listening = loop.create_future()
+            self.tasks = [
+                loop.create_task(self._poll_forever()),
+                loop.create_task(self._listen_forever(self.channel)),
+            ]
+            self.channel = None
             if getattr(get_channel_layer(), "hosts", None):
                 self.tasks.append(loop.create_task(self._watch_redis_forever()))
 
     def unregister(self, consumer) -> None:
         self.consumers.discard(consumer)
 
+    # --- the signals ----------------------------------------------------------------------
+
+    def join(self, consumer, groups) -> None:
+        for group in groups:
+            self.members.setdefault(group, set()).add(consumer)
+
+    def leave(self, consumer, groups) -> None:
+        for group in groups:
+            members = self.members.get(group)
+            if members is not None:
+                members.discard(consumer)
+                if not members:
+                    del self.members[group]
+
+    async def until_listening(self) -> None:
+        """Wait (a little) until signals reach this process: a socket that accepts before then
+        would miss what is sent meanwhile until the next poll."""
+        if self.listening is not None and not self.listening.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self.listening), LISTENING_WAIT_SECONDS)
+
+    def dispatch(self, message: dict) -> None:
+        """Put a signal in the inbox of each of this process's consumers in its groups (once
+        each, whatever the number of its groups they are in)."""
+        groups = message.get("groups") or ()
+        if len(groups) == 1:
+            targets = self.members.get(groups[0], ())
+        else:
+            targets = set()
+            for group in groups:
+                targets |= self.members.get(group, set())
+        for consumer in list(targets):
+            consumer.deliver(message)
+
+    async def _listen_forever(self, previous: str | None) -> None:
+        layer = get_channel_layer()
+        if previous is not None:  # another loop's channel (tests): it reads nothing now
+            with contextlib.suppress(Exception):
+                await layer.group_discard(PROCESSES_GROUP, previous)
+        failures, joined = 0, False
+        while True:
+            try:
+                if self.channel is None:
+                    self.channel = await layer.new_channel()
+                if not joined:
+                    await self.renew_membership()
+                    joined = True
+                if not self.listening.done():
+                    self.listening.set_result(None)
+                message = await layer.receive(self.channel)
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                if "Timeout" in type(error).__name__ and joined:
+                    continue  # an idle blocking read ran out: simply read again
+                joined = False  # a layer that failed (Redis restarted) may have forgotten it
+                failures += 1
+                if failures == 1:
+                    logger.warning("channel layer receive failed; retrying", exc_info=True)
+                if not self.listening.done():
+                    self.listening.set_result(None)  # sockets go on: the poller delivers
+                await asyncio.sleep(min(5.0, 0.5 * failures))
+                continue
+            try:
+                self.dispatch(message)
+            except Exception:  # noqa: BLE001 - one bad message must not stop the signals
+                logger.warning("a signal could not be handed out", exc_info=True)
+
+    async def renew_membership(self) -> None:
+        """Be (again) the member of PROCESSES_GROUP this process's channel makes: at the start,
+        every MEMBERSHIP_RENEW_SECONDS (a layer forgets a membership after its group expiry)
+        and after Redis restarted (it forgot them all)."""
+        if self.channel is not None:
+            await get_channel_layer().group_add(PROCESSES_GROUP, self.channel)
+            self.renewed_at = asyncio.get_running_loop().time()
+
     # --- the poller -----------------------------------------------------------------------
 
     async def _poll_forever(self) -> None:
         since = timezone.now()
+        loop = asyncio.get_running_loop()
         while True:
             await asyncio.sleep(settings.LIVE_POLL_SECONDS)
             try:
+                if loop.time() - self.renewed_at > MEMBERSHIP_RENEW_SECONDS:
+                    await self.renew_membership()
                 since = await self.poll_once(since)
             except asyncio.CancelledError:
                 raise
@@ -252,10 +356,15 @@ class LiveHub:
             state = await asyncio.to_thread(_redis_state)
             previous, self.redis_state = self.redis_state, state
             if previous is not None and state != previous and state != "down":
-                # Redis came back or restarted: its group memberships are gone.
+                # Redis came back or restarted: its group memberships are gone. The hub joins
+                # again; the sockets resume from the log (what was signalled meanwhile).
                 logger.warning(
-                    "channel layer %s -> %s: closing sockets to resubscribe", previous, state
+                    "channel layer %s -> %s: joining again, closing sockets to resume",
+                    previous,
+                    state,
                 )
+                with contextlib.suppress(Exception):
+                    await self.renew_membership()
                 await self.close_all(CLOSE_RECONNECT)
 
     async def close_all(self, code: int) -> None:

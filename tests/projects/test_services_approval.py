@@ -9,6 +9,7 @@ from django.db import transaction
 
 from portal.errors import InvalidInput, NotVisible, PermissionRefused, TransitionRefused
 from portal.models import Event, Notification
+from portal.realtime import PROCESSES_GROUP
 from projects.models import ApprovalMaterial
 from projects.services import approval_transition
 from tests.projects.conftest import at
@@ -270,16 +271,18 @@ def test_catalogue_edits_never_move_a_running_clock(world):
 # --- events ---------------------------------------------------------------------------------
 
 
-def listen(group: str) -> str:
+def listen(group: str) -> tuple[str, str]:
+    """Listen as a process does (portal/site/live.py), for the signals to `group`."""
     layer = get_channel_layer()
     channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(group, channel)
-    return channel
+    async_to_sync(layer.group_add)(PROCESSES_GROUP, channel)
+    return channel, group
 
 
-def received(channel: str) -> list[dict]:
+def received(listening: tuple[str, str]) -> list[dict]:
     import asyncio
 
+    channel, group = listening
     layer = get_channel_layer()
     messages = []
 
@@ -291,7 +294,7 @@ def received(channel: str) -> list[dict]:
                 return
 
     async_to_sync(drain)()
-    return messages
+    return [message for message in messages if group in message["groups"]]
 
 
 @pytest.mark.parametrize(
