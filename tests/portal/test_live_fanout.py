@@ -23,6 +23,14 @@ class Socket:
         self.got.append(message["n"])
 
 
+async def stop(hub):
+    """End the hub's tasks and take its channel out of the layer's group."""
+    for task in hub.tasks:
+        task.cancel()
+    await asyncio.gather(*hub.tasks, return_exceptions=True)
+    await get_channel_layer().group_discard(realtime.PROCESSES_GROUP, hub.channel)
+
+
 def test_each_socket_in_the_named_groups_gets_a_signal_once_in_order():
     hub = live.LiveHub()
     staff, helper, officer, stranger = (Socket(n) for n in ("staff", "helper", "o", "x"))
@@ -73,10 +81,7 @@ async def test_the_hub_listens_on_the_layer_and_hands_out_what_a_service_sends()
             await asyncio.sleep(0.02)
         assert socket.got == [1]
     finally:
-        for task in hub.tasks:
-            task.cancel()
-        await asyncio.gather(*hub.tasks, return_exceptions=True)
-        await layer.group_discard(realtime.PROCESSES_GROUP, hub.channel)
+        await stop(hub)
 
 
 async def test_the_membership_is_renewed_before_the_layer_forgets_it(monkeypatch):
@@ -104,10 +109,7 @@ async def test_the_membership_is_renewed_before_the_layer_forgets_it(monkeypatch
         assert hub.channel in layer.groups[realtime.PROCESSES_GROUP]
         assert hub.renewed_at > first
     finally:
-        for task in hub.tasks:
-            task.cancel()
-        await asyncio.gather(*hub.tasks, return_exceptions=True)
-        await layer.group_discard(realtime.PROCESSES_GROUP, hub.channel)
+        await stop(hub)
 
 
 @pytest.mark.parametrize("failing", ["receive", "group_add"])
@@ -145,10 +147,7 @@ async def test_a_failing_layer_lets_sockets_open_and_is_joined_again(monkeypatch
             await _fast_sleep(0.005)
         assert socket.got == [7]
     finally:
-        for task in hub.tasks:
-            task.cancel()
-        await asyncio.gather(*hub.tasks, return_exceptions=True)
-        await layer.group_discard(realtime.PROCESSES_GROUP, hub.channel)
+        await stop(hub)
 
 
 _real_sleep = asyncio.sleep
