@@ -107,8 +107,13 @@ class EventsConsumer(AsyncJsonWebsocketConsumer):
         self.is_staff = STAFF_GROUP in self.groups_joined
         hub.register(self)
         hub.join(self, self.groups_joined)
-        await hub.until_listening()
-        await self.accept()
+        try:
+            await hub.until_listening()
+            await self.accept()
+        except BaseException:  # no disconnect follows a connect that failed: leave here
+            hub.leave(self, self.groups_joined)
+            hub.unregister(self)
+            raise
         self.heartbeat = asyncio.create_task(self._heartbeat())
 
     async def disconnect(self, code):

@@ -155,3 +155,35 @@ _real_sleep = asyncio.sleep
 
 async def _fast_sleep(seconds, *args, **kwargs):
     return await _real_sleep(min(seconds, 0.005), *args, **kwargs)
+
+
+async def test_a_connect_that_fails_leaves_no_socket_behind(monkeypatch):
+    """No disconnect follows a connect that raised: the hub must not keep handing signals to
+    it (nor hold it in memory)."""
+    from portal.site import consumers
+
+    hub = live.LiveHub()
+    monkeypatch.setattr(consumers, "hub", hub)
+
+    async def last_event_id():
+        return 0
+
+    monkeypatch.setattr(consumers, "_last_event_id", last_event_id)
+    monkeypatch.setattr(consumers.streams, "groups_for_user", lambda user: ["user.5"])
+
+    class User:
+        pk, is_authenticated, is_active = 5, True, True
+
+    consumer = EventsConsumer()
+    consumer.scope = {"user": User(), "session": None}
+
+    async def accept(*args, **kwargs):
+        raise ConnectionResetError("the client went away during the handshake")
+
+    consumer.accept = accept
+    try:
+        with pytest.raises(ConnectionResetError):
+            await consumer.connect()
+        assert hub.members == {} and consumer not in hub.consumers
+    finally:
+        await stop(hub)
