@@ -25,7 +25,7 @@ from portal.models import User
 from portal.site.navigation import navigation_for
 from projects.selectors import projects_visible_to
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.long, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "shot-pw-1"  # noqa: S105 - a test password
 WIDTHS = (1366, 390)
