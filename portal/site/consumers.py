@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
@@ -39,8 +38,6 @@ from portal.realtime import STAFF_GROUP
 from portal.signals import session_fingerprint
 
 from .live import CLOSE_RECONNECT, hub
-
-logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_SESSION_ENDED = 4001
